@@ -1,1 +1,4 @@
-int main() { return 0; }
+// Entry point of the `keel` program.
+#include "keel/cli/app.h"
+
+int main(int argc, char** argv) { return keel::cli::Main(argc, argv); }

@@ -1,0 +1,16 @@
+// One function per subcommand, each in its own <name>_command.cc. Each adds
+// its subcommand to `app` and binds a handler in `context`.
+#ifndef KEEL_CLI_COMMANDS_H_
+#define KEEL_CLI_COMMANDS_H_
+
+#include "CLI/CLI.hpp"
+#include "keel/cli/context.h"
+
+namespace keel::cli {
+
+void AddInitCommand(CLI::App& app, CommandContext& context);
+void AddConfigCommand(CLI::App& app, CommandContext& context);
+
+}  // namespace keel::cli
+
+#endif  // KEEL_CLI_COMMANDS_H_
