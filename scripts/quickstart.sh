@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# `make quickstart`: Keel's main job end to end on bundled example data with
+# the embedded defaults (a local folder, SQLite, the embedded online store).
+# It grows with every capability that lands; each step prints what it does.
+#
+# Usage: scripts/quickstart.sh [PATH_TO_KEEL]   (default: build/keel)
+set -euo pipefail
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+keel="$(cd "$(dirname "${1:-$root/build/keel}")" && pwd)/$(basename "${1:-build/keel}")"
+workspace="${KEEL_QUICKSTART_DIR:-$root/build/quickstart}"
+
+if [[ -t 1 ]]; then bold=$'\033[1m' plain=$'\033[0m'; else bold="" plain=""; fi
+step() { printf '\n%s==> %s%s\n$ %s\n' "$bold" "$1" "$plain" "${*:2}"; "${@:2}"; }
+
+echo "Keel quickstart: workspace in $workspace"
+rm -rf "$workspace"
+
+step "Create a workspace (keel.yaml lists every setting with its default)" \
+  "$keel" init "$workspace" --project quickstart
+cd "$workspace"
+step "Check the settings" "$keel" config check
+step "Show the settings in force and where each came from" "$keel" config show
+step "The same as JSON, for scripts" "$keel" config get registry.uri --json
+
+printf '\nQuickstart finished. Workspace: %s\n' "$workspace"
