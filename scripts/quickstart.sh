@@ -22,5 +22,8 @@ cd "$workspace"
 step "Check the settings" "$keel" config check
 step "Show the settings in force and where each came from" "$keel" config show
 step "The same as JSON, for scripts" "$keel" config get registry.uri --json
+step "Generate the example data: card transactions with a fraud label, users, merchants, snapshots" \
+  "$keel" datagen fraud --rows 100000 --seed 42 --out data/fraud
+step "A look at the transactions" head -n 5 data/fraud/transactions.csv
 
 printf '\nQuickstart finished. Workspace: %s\n' "$workspace"

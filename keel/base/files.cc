@@ -8,6 +8,7 @@
 #include <cstring>
 #include <filesystem>
 #include <random>
+#include <utility>
 
 #include "absl/strings/str_cat.h"
 
@@ -81,23 +82,61 @@ StatusOr<std::string> ReadFile(const std::string& path) {
   return out;
 }
 
-Status WriteFileAtomic(const std::string& path, std::string_view contents) {
-  const std::filesystem::path target(path);
+StatusOr<AtomicFileWriter> AtomicFileWriter::Create(const std::string& path) {
+  AtomicFileWriter writer;
+  writer.path_ = path;
   std::random_device random;
-  const std::string temp = absl::StrCat(path, ".tmp-", ::getpid(), "-", random());
-  const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-  if (fd < 0) return ErrnoToStatus(errno, absl::StrCat("creating ", temp));
-  Status status = WriteAll(fd, contents, temp);
-  if (status.ok() && ::fsync(fd) != 0) status = ErrnoToStatus(errno, absl::StrCat("fsync ", temp));
-  if (::close(fd) != 0 && status.ok()) status = ErrnoToStatus(errno, absl::StrCat("close ", temp));
-  if (status.ok() && ::rename(temp.c_str(), path.c_str()) != 0) {
-    status = ErrnoToStatus(errno, absl::StrCat("renaming into ", path));
+  writer.temp_path_ = absl::StrCat(path, ".tmp-", ::getpid(), "-", random());
+  writer.fd_ = ::open(writer.temp_path_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+  if (writer.fd_ < 0) return ErrnoToStatus(errno, absl::StrCat("creating ", writer.temp_path_));
+  return writer;
+}
+
+AtomicFileWriter::AtomicFileWriter(AtomicFileWriter&& other) noexcept { *this = std::move(other); }
+
+AtomicFileWriter& AtomicFileWriter::operator=(AtomicFileWriter&& other) noexcept {
+  if (this != &other) {
+    Abandon();
+    path_ = std::move(other.path_);
+    temp_path_ = std::move(other.temp_path_);
+    fd_ = std::exchange(other.fd_, -1);
+    size_ = other.size_;
+  }
+  return *this;
+}
+
+AtomicFileWriter::~AtomicFileWriter() { Abandon(); }
+
+void AtomicFileWriter::Abandon() {
+  if (fd_ < 0) return;
+  ::close(fd_);
+  ::unlink(temp_path_.c_str());
+  fd_ = -1;
+}
+
+Status AtomicFileWriter::Append(std::string_view data) {
+  if (fd_ < 0) return absl::FailedPreconditionError(absl::StrCat(path_, ": writer is closed"));
+  size_ += static_cast<int64_t>(data.size());
+  Status s = WriteAll(fd_, data, temp_path_);
+  if (!s.ok()) Abandon();
+  return s;
+}
+
+Status AtomicFileWriter::Commit() {
+  if (fd_ < 0) return absl::FailedPreconditionError(absl::StrCat(path_, ": writer is closed"));
+  Status status;
+  if (::fsync(fd_) != 0) status = ErrnoToStatus(errno, absl::StrCat("fsync ", temp_path_));
+  if (::close(fd_) != 0 && status.ok()) status = ErrnoToStatus(errno, absl::StrCat("close ", temp_path_));
+  fd_ = -1;
+  if (status.ok() && ::rename(temp_path_.c_str(), path_.c_str()) != 0) {
+    status = ErrnoToStatus(errno, absl::StrCat("renaming into ", path_));
   }
   if (!status.ok()) {
-    ::unlink(temp.c_str());
+    ::unlink(temp_path_.c_str());
     return status;
   }
   // Make the rename itself durable.
+  const std::filesystem::path target(path_);
   const std::string dir = target.has_parent_path() ? target.parent_path().string() : ".";
   const int dir_fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (dir_fd >= 0) {
@@ -105,6 +144,12 @@ Status WriteFileAtomic(const std::string& path, std::string_view contents) {
     ::close(dir_fd);
   }
   return absl::OkStatus();
+}
+
+Status WriteFileAtomic(const std::string& path, std::string_view contents) {
+  KEEL_ASSIGN_OR_RETURN(AtomicFileWriter writer, AtomicFileWriter::Create(path));
+  KEEL_RETURN_IF_ERROR(writer.Append(contents));
+  return writer.Commit();
 }
 
 Status MakeDirs(const std::string& path) {

@@ -3,6 +3,7 @@
 #ifndef KEEL_BASE_FILES_H_
 #define KEEL_BASE_FILES_H_
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -23,6 +24,34 @@ StatusOr<std::string> ReadFile(const std::string& path);
 // file lives beside `path` and is removed on failure. Parent directories must
 // exist.
 Status WriteFileAtomic(const std::string& path, std::string_view contents);
+
+// Writes a file as a stream and makes it appear atomically: bytes go to a
+// temporary file beside `path`; Commit() fsyncs it, renames it over `path`
+// and fsyncs the folder. Destroying an uncommitted writer removes the
+// temporary file, so a failure or crash never leaves a partial `path`.
+// Not thread-safe. Movable.
+class AtomicFileWriter {
+ public:
+  // Errors: the parent folder is missing (NotFound) or not writable.
+  static StatusOr<AtomicFileWriter> Create(const std::string& path);
+  AtomicFileWriter(AtomicFileWriter&& other) noexcept;
+  AtomicFileWriter& operator=(AtomicFileWriter&& other) noexcept;
+  ~AtomicFileWriter();
+
+  Status Append(std::string_view data);
+  Status Commit();
+  // Bytes appended so far.
+  int64_t size() const { return size_; }
+
+ private:
+  AtomicFileWriter() = default;
+  void Abandon();
+
+  std::string path_;
+  std::string temp_path_;
+  int fd_ = -1;
+  int64_t size_ = 0;
+};
 
 // Creates `path` and its missing parents (like `mkdir -p`).
 Status MakeDirs(const std::string& path);

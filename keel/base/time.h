@@ -28,8 +28,9 @@ class TimeZone {
  public:
   // UTC.
   TimeZone();
-  // Errors: InvalidArgument naming the zone when it is unknown to tzdata or
-  // the offset is malformed.
+  // "UTC", "Z", "Etc/UTC" and zero offsets give UTC (named "UTC"); offsets
+  // are +hh:mm, +hhmm or +hh (named "+hh:mm"). Errors: InvalidArgument naming
+  // the zone when it is unknown to tzdata or the offset is malformed.
   static StatusOr<TimeZone> Load(std::string_view name);
   static TimeZone Utc() { return TimeZone(); }
 
@@ -53,8 +54,12 @@ class TimeZone {
 //   2024/03/10 14:30:00 / 2024/03/10     slashes instead of dashes
 //   20240310T143000Z / 20240310          ISO 8601 basic format
 // Leading and trailing spaces are ignored. A value without an offset is a
-// local time in `zone`; in a daylight-saving gap or overlap the earlier
-// instant is taken (as absl and pandas' `ambiguous='earliest'` do).
+// local time in `zone`; in a daylight-saving gap or overlap the offset in
+// effect before the transition applies (as absl::FromCivil and Python's
+// fold=0 do): a repeated time gives the earlier instant, a skipped time moves
+// forward by the gap (New York 02:30 on a spring-forward day is 03:30 EDT).
+// Hours are 00..23 and seconds 00..59 (no 24:00, no leap second); the instant
+// must lie in years 0001..9999.
 //
 // Errors: InvalidArgument with the offending text and what was expected,
 // e.g. "'2024-13-01': month 13 out of range 1..12".
@@ -65,9 +70,13 @@ StatusOr<TimestampMicros> ParseTimestamp(std::string_view text,
 // type inference). Returns false when `text` is not a timestamp.
 bool TryParseTimestamp(std::string_view text, const TimeZone& zone, TimestampMicros* out);
 
-// Converts an epoch number to microseconds. Errors: OutOfRange on overflow.
+// Converts an epoch number to microseconds. Errors: OutOfRange when the
+// instant is outside years 0001..9999 (which includes int64 overflow).
 StatusOr<TimestampMicros> FromEpoch(int64_t value, EpochUnit unit);
-// Parses an integer or decimal epoch number ("1700000000", "1700000000.25").
+// Parses an integer or decimal epoch number ("1700000000", "1700000000.25",
+// "-1.5"; surrounding spaces ignored); digits finer than a microsecond are
+// dropped (toward zero). Errors: InvalidArgument when malformed, OutOfRange
+// as FromEpoch.
 StatusOr<TimestampMicros> ParseEpoch(std::string_view text, EpochUnit unit);
 
 // RFC 3339 in UTC with a 'Z': "2024-03-10T14:30:00Z", with ".123" or
@@ -75,7 +84,8 @@ StatusOr<TimestampMicros> ParseEpoch(std::string_view text, EpochUnit unit);
 // digits that is exact).
 std::string FormatRfc3339(TimestampMicros t);
 // RFC 3339 as local time in `zone` with its offset: "2024-03-10T15:30:00+01:00"
-// (UTC still prints 'Z').
+// (UTC still prints 'Z'; the historical local-mean-time offsets that have
+// seconds print them: "+00:09:21").
 std::string FormatRfc3339(TimestampMicros t, const TimeZone& zone);
 
 // The calendar fields of an instant in a zone, for features from timestamps.

@@ -118,6 +118,7 @@ int Main(int argc, char** argv) {
 
   AddInitCommand(app, context);
   AddConfigCommand(app, context);
+  AddDatagenCommand(app, context);
 
   if (argc <= 1) {
     std::cout << app.help();

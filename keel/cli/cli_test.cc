@@ -64,7 +64,7 @@ TEST_F(CliTest, UnknownCommandSuggestsTheClosest) {
   CommandResult r = Keel({"inti"});
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_THAT(r.err, HasSubstr("keel: error: unknown command 'inti' for 'keel'. Did you mean "
-                               "'init'? Commands: init, config."));
+                               "'init'? Commands: init, config, datagen."));
   r = Keel({"config", "shwo"});
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_THAT(r.err, HasSubstr("unknown command 'shwo' for 'keel config'. Did you mean 'show'?"));
@@ -204,6 +204,29 @@ TEST_F(CliTest, JsonLogLinesOnStderr) {
   r = Keel({"config", "check", "--log-level", "loud"});
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_THAT(r.err, HasSubstr("unknown log level 'loud'"));
+}
+
+TEST_F(CliTest, DatagenWritesTheExampleData) {
+  CommandResult r = Keel({"datagen", "fraud", "--rows", "5000", "--out", "d", "--json"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto doc = nlohmann::json::parse(r.out);
+  EXPECT_EQ(doc["transactions"], 5000);
+  for (const char* f : {"transactions.csv", "users.csv", "merchants.csv", "user_snapshots.csv"}) {
+    EXPECT_TRUE(PathExists(path("d/") + f)) << f;
+  }
+  EXPECT_THAT(r.err, HasSubstr("datagen fraud: done, 5.0k rows"));  // progress on stderr
+  // The same seed gives the same bytes.
+  ASSERT_EQ(Keel({"datagen", "fraud", "--rows", "5000", "--out", "e"}).exit_code, 0);
+  EXPECT_EQ(*ReadFile(path("d/transactions.csv")), *ReadFile(path("e/transactions.csv")));
+
+  r = Keel({"datagen", "fraud", "--size", "1XB"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_THAT(r.err, HasSubstr("--size: cannot read '1XB'"));
+  r = Keel({"datagen", "fraud", "--size", "1MB", "--rows", "5"});
+  EXPECT_EQ(r.exit_code, 2);
+  r = Keel({"datagen", "fraud", "--start", "2024-13-01"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_THAT(r.err, HasSubstr("--start: '2024-13-01': month 13 out of range"));
 }
 
 }  // namespace

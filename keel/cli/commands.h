@@ -10,6 +10,7 @@ namespace keel::cli {
 
 void AddInitCommand(CLI::App& app, CommandContext& context);
 void AddConfigCommand(CLI::App& app, CommandContext& context);
+void AddDatagenCommand(CLI::App& app, CommandContext& context);
 
 }  // namespace keel::cli
 
