@@ -48,6 +48,31 @@ TEST(FilesTest, FailedWriteLeavesPreviousVersionIntact) {
   EXPECT_EQ(entries, 1);
 }
 
+TEST(FilesTest, StreamingWriterAppearsOnlyOnCommit) {
+  testing::TempDir dir;
+  const std::string path = dir.path() + "/big.csv";
+  ASSERT_TRUE(WriteFileAtomic(path, "old").ok());
+  {
+    auto writer = AtomicFileWriter::Create(path);
+    ASSERT_TRUE(writer.ok()) << writer.status();
+    ASSERT_TRUE(writer->Append("a,b\n").ok());
+    ASSERT_TRUE(writer->Append("1,2\n").ok());
+    EXPECT_EQ(writer->size(), 8);
+    EXPECT_EQ(*ReadFile(path), "old");  // not visible before Commit
+    ASSERT_TRUE(writer->Commit().ok());
+    EXPECT_FALSE(writer->Append("late").ok());
+  }
+  EXPECT_EQ(*ReadFile(path), "a,b\n1,2\n");
+  {
+    auto abandoned = AtomicFileWriter::Create(path);
+    ASSERT_TRUE(abandoned->Append("partial").ok());
+  }  // destroyed without Commit: the old file stays, the temp file is gone
+  EXPECT_EQ(*ReadFile(path), "a,b\n1,2\n");
+  int entries = 0;
+  for ([[maybe_unused]] const auto& e : std::filesystem::directory_iterator(dir.path())) ++entries;
+  EXPECT_EQ(entries, 1);
+}
+
 TEST(FilesTest, WriteIntoMissingDirectoryFailsWithPath) {
   testing::TempDir dir;
   Status s = WriteFileAtomic(dir.path() + "/missing/a.txt", "x");
