@@ -152,6 +152,18 @@ Status WriteFileAtomic(const std::string& path, std::string_view contents) {
   return writer.Commit();
 }
 
+bool IsAtomicTempFileName(std::string_view file_name) {
+  const size_t at = file_name.rfind(".tmp-");
+  if (at == std::string_view::npos) return false;
+  const std::string_view tail = file_name.substr(at + 5);  // "<pid>-<random>"
+  const size_t dash = tail.find('-');
+  if (dash == std::string_view::npos || dash == 0 || dash + 1 == tail.size()) return false;
+  for (size_t i = 0; i < tail.size(); ++i) {
+    if (i != dash && (tail[i] < '0' || tail[i] > '9')) return false;
+  }
+  return true;
+}
+
 Status MakeDirs(const std::string& path) {
   std::error_code ec;
   std::filesystem::create_directories(path, ec);

@@ -53,6 +53,11 @@ class AtomicFileWriter {
   int64_t size_ = 0;
 };
 
+// True for the temporary names AtomicFileWriter uses beside its target
+// ("<name>.tmp-<pid>-<random>"), so listings can skip what a writer that died
+// left behind.
+bool IsAtomicTempFileName(std::string_view file_name);
+
 // Creates `path` and its missing parents (like `mkdir -p`).
 Status MakeDirs(const std::string& path);
 

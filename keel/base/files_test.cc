@@ -73,6 +73,13 @@ TEST(FilesTest, StreamingWriterAppearsOnlyOnCommit) {
   EXPECT_EQ(entries, 1);
 }
 
+TEST(FilesTest, WriterTempNamesAreRecognised) {
+  EXPECT_TRUE(IsAtomicTempFileName("a.csv.tmp-123-456"));
+  EXPECT_FALSE(IsAtomicTempFileName("a.csv"));
+  EXPECT_FALSE(IsAtomicTempFileName("a.tmp-x-1"));
+  EXPECT_FALSE(IsAtomicTempFileName("a.tmp-1-"));
+}
+
 TEST(FilesTest, WriteIntoMissingDirectoryFailsWithPath) {
   testing::TempDir dir;
   Status s = WriteFileAtomic(dir.path() + "/missing/a.txt", "x");

@@ -1,6 +1,7 @@
 #include "keel/base/hash.h"
 
 #include <openssl/evp.h>
+#include <openssl/hmac.h>
 
 #include <cerrno>
 #include <cstdio>
@@ -56,6 +57,18 @@ std::string Sha256Hex(std::string_view bytes) {
   Sha256 hasher;
   hasher.Update(bytes);
   return HexEncode(hasher.Finish());
+}
+
+std::string HmacSha256(std::string_view key, std::string_view data) {
+  unsigned char out[EVP_MAX_MD_SIZE];
+  unsigned int length = 0;
+  // Fails only when out of memory; OpenSSL gives no other reason for SHA-256.
+  if (HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
+           reinterpret_cast<const unsigned char*>(data.data()), data.size(), out,
+           &length) == nullptr) {
+    std::abort();
+  }
+  return std::string(reinterpret_cast<const char*>(out), length);
 }
 
 StatusOr<std::string> Sha256HexOfFile(const std::string& path) {

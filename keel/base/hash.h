@@ -45,6 +45,10 @@ std::string Sha256Hex(std::string_view bytes);
 // Errors: NotFound / PermissionDenied / Internal with the path in the message.
 StatusOr<std::string> Sha256HexOfFile(const std::string& path);
 
+// HMAC-SHA256 (RFC 2104) of `data` under `key`: the 32 raw digest bytes
+// (HexEncode them for display). Used by SigV4 request signing. Thread-safe.
+std::string HmacSha256(std::string_view key, std::string_view data);
+
 // A short, readable version id: the first `length` hex characters of a digest.
 inline std::string ShortVersion(std::string_view hex_digest, size_t length = 12) {
   return std::string(hex_digest.substr(0, length));
