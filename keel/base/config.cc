@@ -65,8 +65,8 @@ std::vector<SettingSpec> BuildSettings() {
                .help = "S3 secret key; empty: AWS_SECRET_ACCESS_KEY (prefer the variable)"});
   s.push_back({.key = "storage.s3.timeout_ms",
                .type = SettingType::kInt,
-               .default_value = "30000",
-               .help = "Give up on an S3 request that makes no progress for this long (ms)",
+               .default_value = "60000",
+               .help = "Give up on an S3 request that moves no byte for this long (ms)",
                .min = 1});
   s.push_back({.key = "registry.uri",
                .default_value = "sqlite://.keel/keel.db",

@@ -82,6 +82,22 @@ ObjectStoreOptions OptionsFromEnv(const ObjectStoreOptions& defaults) {
   return options;
 }
 
+ObjectStoreOptions OptionsFromConfig(const Config& config) {
+  ObjectStoreOptions options = OptionsFromEnv();
+  auto set = [&config](const char* key) { return config.Origin(key) != "default"; };
+  if (set("storage.s3.endpoint")) options.endpoint = config.GetString("storage.s3.endpoint");
+  if (set("storage.s3.region")) options.region = config.GetString("storage.s3.region");
+  if (set("storage.s3.path_style")) options.path_style = config.GetBool("storage.s3.path_style");
+  if (set("storage.s3.access_key_id")) {
+    options.access_key_id = config.GetString("storage.s3.access_key_id");
+  }
+  if (set("storage.s3.secret_access_key")) {
+    options.secret_access_key = config.GetString("storage.s3.secret_access_key");
+  }
+  options.idle_timeout_ms = config.GetInt("storage.s3.timeout_ms");
+  return options;
+}
+
 // ---- ObjectStore: validate, call the back-end, name the URI in errors. ----
 
 ObjectStore::ObjectStore(std::string root_uri) : root_uri_(std::move(root_uri)) {}

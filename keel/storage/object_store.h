@@ -16,6 +16,7 @@
 #include <string_view>
 #include <vector>
 
+#include "keel/base/config.h"
 #include "keel/base/status.h"
 
 namespace keel {
@@ -63,6 +64,11 @@ struct ObjectStoreOptions {
 // AWS_S3_USE_PATH_STYLE ("true"/"1" or "false"/"0"). Reads the environment;
 // thread-safe as long as nothing calls setenv concurrently.
 ObjectStoreOptions OptionsFromEnv(const ObjectStoreOptions& defaults = {});
+
+// Options for a workspace: OptionsFromEnv(), then every storage.s3.* setting
+// that keel.yaml or a KEEL_* variable set (settings left at their default do
+// not override AWS_* variables). So: default < AWS_* < keel.yaml < KEEL_*.
+ObjectStoreOptions OptionsFromConfig(const Config& config);
 
 // What a store knows about one object.
 struct ObjectInfo {

@@ -196,5 +196,26 @@ TEST_F(ObjectStoreOptionsTest, UnsetVariablesKeepTheDefaults) {
   EXPECT_FALSE(options.path_style);
 }
 
+TEST(OptionsFromConfigTest, KeelYamlOverridesAwsVariablesWhichOverrideDefaults) {
+  setenv("AWS_REGION", "eu-west-3", 1);
+  setenv("AWS_ACCESS_KEY_ID", "from-env", 1);
+  unsetenv("AWS_S3_USE_PATH_STYLE");
+  auto config = Config::Parse(
+      "project: p\nstorage:\n  s3:\n    endpoint: http://127.0.0.1:9000\n    path_style: true\n"
+      "    timeout_ms: 1500\n",
+      "keel.yaml");
+  ASSERT_TRUE(config.ok()) << config.status();
+  ObjectStoreOptions options = OptionsFromConfig(*config);
+  EXPECT_EQ(options.endpoint, "http://127.0.0.1:9000");
+  EXPECT_TRUE(options.path_style);
+  EXPECT_EQ(options.idle_timeout_ms, 1500);
+  EXPECT_EQ(options.region, "eu-west-3");          // keel.yaml left it at its default
+  EXPECT_EQ(options.access_key_id, "from-env");
+  ASSERT_TRUE(config->ApplyEnvironment({"KEEL_STORAGE_S3_REGION=ap-south-1"}).ok());
+  EXPECT_EQ(OptionsFromConfig(*config).region, "ap-south-1");
+  unsetenv("AWS_REGION");
+  unsetenv("AWS_ACCESS_KEY_ID");
+}
+
 }  // namespace
 }  // namespace keel
