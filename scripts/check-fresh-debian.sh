@@ -30,6 +30,12 @@ cleanup() {
 trap cleanup EXIT
 cp -a "$cache" "$work/rootfs"
 cp /etc/resolv.conf "$work/rootfs/etc/resolv.conf"
+# The host's own trust: extra CA certificates (e.g. a TLS-inspecting proxy's)
+# go where Debian's ca-certificates picks them up, and a copy of the host's
+# bundle is handed to Node (npm) directly, so TLS registries work as on the host.
+mkdir -p "$work/rootfs/usr/local/share/ca-certificates"
+cp -a /usr/local/share/ca-certificates/. "$work/rootfs/usr/local/share/ca-certificates/" 2>/dev/null || true
+cp /etc/ssl/certs/ca-certificates.crt "$work/rootfs/etc/keel-host-ca.crt" 2>/dev/null || true
 for m in proc sys dev dev/pts; do mount --bind "/$m" "$work/rootfs/$m"; done
 git clone -q "$root" "$work/rootfs/root/keel"
 
@@ -39,6 +45,6 @@ chroot "$work/rootfs" /bin/bash -c \
 for target in "${targets[@]}"; do
   echo "check-fresh-debian: make $target"
   chroot "$work/rootfs" /usr/bin/env -i HOME=/root PATH=/usr/sbin:/usr/bin:/sbin:/bin \
-    TERM=dumb /bin/bash -c "cd /root/keel && make $target"
+    TERM=dumb NODE_EXTRA_CA_CERTS=/etc/keel-host-ca.crt /bin/bash -c "cd /root/keel && make $target"
 done
 echo "check-fresh-debian: OK (${targets[*]})"
