@@ -29,7 +29,13 @@ Progress::Progress(std::string label, int64_t total, std::string unit, ProgressO
   next_draw_ns_ = static_cast<int64_t>(first * 1e9);
 }
 
-Progress::~Progress() { Finish(); }
+Progress::~Progress() {
+  absl::MutexLock lock(&draw_mu_);
+  if (finished_ || mode_ != ProgressMode::kBar) return;
+  finished_ = true;
+  absl::FPrintF(options_.stream, "\r\033[K");  // clear the unfinished bar
+  std::fflush(options_.stream);
+}
 
 void Progress::Add(int64_t n) {
   done_.fetch_add(n, std::memory_order_relaxed);

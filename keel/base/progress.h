@@ -40,7 +40,8 @@ class Progress {
   // `total` <= 0 means unknown (no percentage or ETA). `unit` names what is
   // counted ("rows", "bytes": bytes print as KiB/MiB/GiB).
   Progress(std::string label, int64_t total, std::string unit, ProgressOptions options = {});
-  // Calls Finish() if it was not called.
+  // Without Finish() the work did not complete (an error returned early):
+  // a bar is cleared and no closing line is printed.
   ~Progress();
   Progress(const Progress&) = delete;
   Progress& operator=(const Progress&) = delete;
@@ -48,6 +49,7 @@ class Progress {
   void Add(int64_t n);
   void Set(int64_t done);
   // Prints the closing line ("ingest txns: done, 10.0M rows in 8.1s (1.2M rows/s)").
+  // Call it once the work succeeded; later calls do nothing.
   void Finish();
 
   int64_t done() const { return done_.load(std::memory_order_relaxed); }

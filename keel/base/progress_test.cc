@@ -55,6 +55,7 @@ TEST(ProgressTest, PlainLinesAtIntervalsThenAClosingLine) {
       std::this_thread::sleep_for(std::chrono::milliseconds(15));
       progress.Add(50);
     }
+    progress.Finish();
   }
   const std::string text = capture.text();
   EXPECT_THAT(text, HasSubstr("ingest txns: 50% (500/1.0k rows"));
@@ -68,6 +69,7 @@ TEST(ProgressTest, ShortWorkPrintsOnlyTheClosingLine) {
   {
     Progress progress("quick", 10, "rows", {.mode = ProgressMode::kLines, .stream = capture.stream()});
     progress.Add(10);
+    progress.Finish();
   }
   EXPECT_THAT(capture.text(), MatchesRegex("quick: done, 10 rows in [0-9.]+s \\(.*\\)\n"));
 }
@@ -96,6 +98,20 @@ TEST(ProgressTest, ManyThreadsCountExactly) {
   EXPECT_EQ(progress.done(), 120000);
   progress.Finish();
   EXPECT_THAT(capture.text(), HasSubstr("scan: done, 117.2 KiB in"));
+}
+
+TEST(ProgressTest, WorkThatFailedPrintsNoClosingLine) {
+  Capture lines, bar;
+  {
+    Progress a("ingest", 10, "rows", {.mode = ProgressMode::kLines, .stream = lines.stream()});
+    a.Add(5);
+    Progress b("ingest", 10, "rows",
+               {.mode = ProgressMode::kBar, .stream = bar.stream(), .bar_interval_seconds = 0});
+    b.Add(5);
+  }  // destroyed without Finish(): the work did not complete
+  EXPECT_EQ(lines.text(), "");
+  EXPECT_THAT(bar.text(), ::testing::EndsWith("\r\033[K"));
+  EXPECT_THAT(bar.text(), ::testing::Not(HasSubstr("done")));
 }
 
 TEST(ProgressTest, OffPrintsNothing) {
