@@ -25,5 +25,14 @@ step "The same as JSON, for scripts" "$keel" config get registry.uri --json
 step "Generate the example data: card transactions with a fraud label, users, merchants, snapshots" \
   "$keel" datagen fraud --rows 100000 --seed 42 --out data/fraud
 step "A look at the transactions" head -n 5 data/fraud/transactions.csv
+step "Ingest the transactions into the lake: raw bytes kept, typed table stored, version named by content hash" \
+  "$keel" ingest data/fraud/transactions.csv --name transactions
+step "Ingest the users" "$keel" ingest data/fraud/users.csv --name users
+step "Ingesting the same bytes again adds nothing" \
+  "$keel" ingest data/fraud/transactions.csv --name transactions
+step "The datasets in the lake" "$keel" datasets list
+step "One dataset: its version, source, row count and schema" "$keel" datasets show transactions
+step "A profile of every column: counts, nulls, range, mean, distinct values, top values" \
+  "$keel" datasets profile transactions
 
 printf '\nQuickstart finished. Workspace: %s\n' "$workspace"

@@ -119,6 +119,8 @@ int Main(int argc, char** argv) {
   AddInitCommand(app, context);
   AddConfigCommand(app, context);
   AddDatagenCommand(app, context);
+  AddIngestCommand(app, context);
+  AddDatasetsCommand(app, context);
 
   if (argc <= 1) {
     std::cout << app.help();

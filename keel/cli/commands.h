@@ -11,6 +11,8 @@ namespace keel::cli {
 void AddInitCommand(CLI::App& app, CommandContext& context);
 void AddConfigCommand(CLI::App& app, CommandContext& context);
 void AddDatagenCommand(CLI::App& app, CommandContext& context);
+void AddIngestCommand(CLI::App& app, CommandContext& context);
+void AddDatasetsCommand(CLI::App& app, CommandContext& context);
 
 }  // namespace keel::cli
 

@@ -1,0 +1,216 @@
+#include "keel/lake/lake.h"
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "keel/base/files.h"
+#include "keel/base/hash.h"
+#include "keel/base/testing/temp_dir.h"
+#include "keel/storage/local_store.h"
+#include "keel/table/csv_reader.h"
+
+namespace keel {
+namespace {
+
+using ::testing::HasSubstr;
+
+class LakeTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_TRUE(InitWorkspace(dir_.path() + "/ws", {.project = "t"}).ok());
+    auto ws = Workspace::Open(dir_.path() + "/ws", {});
+    ASSERT_TRUE(ws.ok()) << ws.status();
+    workspace_ = std::make_unique<Workspace>(*std::move(ws));
+    auto lake = Lake::Open(*workspace_);
+    ASSERT_TRUE(lake.ok()) << lake.status();
+    lake_ = *std::move(lake);
+  }
+
+  std::string Write(const std::string& name, const std::string& text) {
+    const std::string path = dir_.path() + "/" + name;
+    EXPECT_TRUE(WriteFileAtomic(path, text).ok());
+    return path;
+  }
+
+  testing::TempDir dir_;
+  std::unique_ptr<Workspace> workspace_;
+  std::unique_ptr<Lake> lake_;
+};
+
+constexpr char kCsv[] = "id,amount,city\n1,2.5,Paris\n2,,Lyon\n3,7.25,\n";
+
+TEST_F(LakeTest, IngestKeepsRawBytesAndTheParsedTable) {
+  const std::string path = Write("txns.csv", kCsv);
+  auto r = lake_->Ingest(path, "txns", {});
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_FALSE(r->unchanged);
+  const DatasetVersionRecord& v = r->version;
+  EXPECT_EQ(v.version.size(), 64u);
+  EXPECT_EQ(v.row_count, 3);
+  EXPECT_EQ(v.raw_sha256, Sha256Hex(kCsv));
+  EXPECT_EQ(v.raw_size_bytes, static_cast<int64_t>(std::string(kCsv).size()));
+  ASSERT_EQ(v.raw_keys.size(), 1u);
+  EXPECT_EQ(v.raw_keys[0], "datasets/txns/" + v.version + "/raw/txns.csv");
+  EXPECT_EQ(v.table_key, "datasets/txns/" + v.version + "/table.kcol");
+  EXPECT_EQ(*lake_->store().Get(v.raw_keys[0]), kCsv);
+  EXPECT_EQ(r->schema.ToString(), "id: int64, amount: float64, city: string");
+
+  auto resolved = lake_->Resolve("txns");
+  ASSERT_TRUE(resolved.ok()) << resolved.status();
+  auto table = lake_->ReadTable(*resolved);
+  ASSERT_TRUE(table.ok()) << table.status();
+  EXPECT_TRUE(table->Equals(*ReadCsv(path))) << table->ToString();
+  auto schema = SchemaFromJson(resolved->schema_json);
+  ASSERT_TRUE(schema.ok());
+  EXPECT_EQ(*schema, r->schema);
+}
+
+TEST_F(LakeTest, SameBytesAndOptionsAreTheSameVersion) {
+  const std::string path = Write("a.csv", kCsv);
+  auto first = lake_->Ingest(path, "txns", {});
+  ASSERT_TRUE(first.ok());
+  // Same bytes under another file name: same version, reported unchanged.
+  auto again = lake_->Ingest(Write("b.csv", kCsv), "txns", {});
+  ASSERT_TRUE(again.ok());
+  EXPECT_TRUE(again->unchanged);
+  EXPECT_EQ(again->version.version, first->version.version);
+  EXPECT_EQ(lake_->Versions("txns")->size(), 1u);
+
+  // Other parse options give another version.
+  IngestOptions semicolon;
+  semicolon.csv.delimiter = ';';
+  auto other = lake_->Ingest(path, "txns", semicolon);
+  ASSERT_TRUE(other.ok());
+  EXPECT_FALSE(other->unchanged);
+  EXPECT_NE(other->version.version, first->version.version);
+  EXPECT_EQ(lake_->Resolve("txns")->version, other->version.version);
+  EXPECT_EQ(lake_->Versions("txns")->size(), 2u);
+}
+
+TEST_F(LakeTest, BadInputRecordsNothing) {
+  ASSERT_TRUE(lake_->Ingest(Write("good.csv", kCsv), "txns", {}).ok());
+  auto ragged = lake_->Ingest(Write("ragged.csv", "a,b\n1,2\n3,4,5\n"), "txns", {});
+  ASSERT_FALSE(ragged.ok());
+  EXPECT_THAT(std::string(ragged.status().message()), HasSubstr("ragged.csv:3:"));
+  auto empty = lake_->Ingest(Write("empty.csv", ""), "txns", {});
+  ASSERT_FALSE(empty.ok());
+  auto missing = lake_->Ingest(dir_.path() + "/nope.csv", "txns", {});
+  ASSERT_FALSE(missing.ok());
+  EXPECT_EQ(missing.status().code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(lake_->Versions("txns")->size(), 1u);
+  // Nothing was written for the failed versions.
+  EXPECT_EQ(lake_->store().List("datasets/txns/")->size(), 2u);
+}
+
+TEST_F(LakeTest, NamesAndReferencesAreChecked) {
+  EXPECT_THAT(std::string(ValidateDatasetName("Txns").message()), HasSubstr("'T'"));
+  EXPECT_FALSE(ValidateDatasetName("_x").ok());
+  EXPECT_FALSE(ValidateDatasetName("").ok());
+  EXPECT_TRUE(ValidateDatasetName("txns_2024-q1").ok());
+  EXPECT_FALSE(lake_->Ingest(Write("x.csv", kCsv), "Bad Name", {}).ok());
+  EXPECT_FALSE(ParseDatasetRef("txns@").ok());
+  EXPECT_FALSE(ParseDatasetRef("txns@xyz").ok());
+  EXPECT_EQ(ParseDatasetRef("txns@AB12")->version, "ab12");
+
+  auto v = lake_->Ingest(Write("txns.csv", kCsv), "txns", {});
+  ASSERT_TRUE(v.ok());
+  EXPECT_EQ(lake_->Resolve("txns@" + v->version.version.substr(0, 6))->version, v->version.version);
+  auto typo = lake_->Resolve("txn");
+  EXPECT_EQ(typo.status().code(), absl::StatusCode::kNotFound);
+  EXPECT_THAT(std::string(typo.status().message()), HasSubstr("Did you mean 'txns'?"));
+  auto unknown_version = lake_->Resolve("txns@ffff");
+  EXPECT_EQ(unknown_version.status().code(), absl::StatusCode::kNotFound);
+  EXPECT_THAT(std::string(unknown_version.status().message()),
+              HasSubstr(v->version.version.substr(0, 12)));
+}
+
+TEST_F(LakeTest, FormatFromFileName) {
+  auto tsv = lake_->Ingest(Write("t.tsv", "a\tb\n1\t2\n"), "t", {});
+  ASSERT_TRUE(tsv.ok()) << tsv.status();
+  EXPECT_EQ(tsv->schema.num_fields(), 2);
+  auto unknown = lake_->Ingest(Write("t.parquet", "x"), "t", {});
+  EXPECT_THAT(std::string(unknown.status().message()), HasSubstr("--format csv"));
+  IngestOptions csv;
+  csv.format = "csv";
+  EXPECT_TRUE(lake_->Ingest(Write("t.data", "a\n1\n"), "t", csv).ok());
+}
+
+TEST_F(LakeTest, PartitionedByAColumn) {
+  const std::string path = Write("txns.csv", kCsv);
+  IngestOptions options;
+  options.partition_by = "city";
+  auto r = lake_->Ingest(path, "txns", options);
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->version.partition_column, "city");
+  const std::string prefix = "datasets/txns/" + r->version.version + "/table/";
+  EXPECT_TRUE(*lake_->store().Exists(prefix + "city=Paris/part.kcol"));
+  EXPECT_TRUE(*lake_->store().Exists(prefix + "city=__null__/part.kcol"));
+  auto table = lake_->ReadTable(*lake_->Resolve("txns"));
+  ASSERT_TRUE(table.ok()) << table.status();
+  EXPECT_EQ(table->num_rows(), 3);
+  EXPECT_EQ(table->column(2).StringAt(0), "Lyon");  // grouped by value
+  // The same bytes without partitioning are another version.
+  auto plain = lake_->Ingest(path, "txns", {});
+  ASSERT_TRUE(plain.ok());
+  EXPECT_FALSE(plain->unchanged);
+  options.partition_by = "nope";
+  EXPECT_EQ(lake_->Ingest(Write("other.csv", "city\nx\n"), "txns", options).status().code(),
+            absl::StatusCode::kNotFound);
+}
+
+// A local store that fails every write of a key ending in `fail_suffix`, as
+// a crash or a full disk would mid-ingest.
+class FailingStore final : public ObjectStore {
+ public:
+  FailingStore(std::unique_ptr<ObjectStore> inner, std::string fail_suffix)
+      : ObjectStore(inner->root_uri()), inner_(std::move(inner)), fail_(std::move(fail_suffix)) {}
+
+ protected:
+  Status PutImpl(const std::string& key, std::string_view bytes) override {
+    if (key.ends_with(fail_)) return absl::ResourceExhaustedError("disk full");
+    return inner_->Put(key, bytes);
+  }
+  Status PutFileImpl(const std::string& key, const std::string& path) override {
+    if (key.ends_with(fail_)) return absl::ResourceExhaustedError("disk full");
+    return inner_->PutFile(key, path);
+  }
+  StatusOr<std::string> GetImpl(const std::string& key) override { return inner_->Get(key); }
+  StatusOr<std::string> GetRangeImpl(const std::string& key, int64_t offset,
+                                     int64_t length) override {
+    return inner_->GetRange(key, offset, length);
+  }
+  Status GetToFileImpl(const std::string& key, const std::string& path) override {
+    return inner_->GetToFile(key, path);
+  }
+  StatusOr<ObjectInfo> StatImpl(const std::string& key) override { return inner_->Stat(key); }
+  Status DeleteImpl(const std::string& key) override { return inner_->Delete(key); }
+  StatusOr<std::vector<ObjectInfo>> ListImpl(const std::string& prefix) override {
+    return inner_->List(prefix);
+  }
+
+ private:
+  std::unique_ptr<ObjectStore> inner_;
+  std::string fail_;
+};
+
+TEST_F(LakeTest, AFailedWriteLeavesThePreviousLatest) {
+  auto first = lake_->Ingest(Write("a.csv", kCsv), "txns", {});
+  ASSERT_TRUE(first.ok());
+  auto inner = LocalStore::Open(dir_.path() + "/ws/.keel/lake");
+  ASSERT_TRUE(inner.ok());
+  Lake failing(std::make_unique<FailingStore>(*std::move(inner), "table.kcol"),
+               *OpenMetadataStore(*workspace_), dir_.path() + "/tmp");
+  auto r = failing.Ingest(Write("b.csv", std::string(kCsv) + "4,1,Nice\n"), "txns", {});
+  ASSERT_FALSE(r.ok());
+  EXPECT_THAT(std::string(r.status().message()), HasSubstr("disk full"));
+  EXPECT_EQ(lake_->Versions("txns")->size(), 1u);
+  EXPECT_EQ(lake_->Resolve("txns")->version, first->version.version);
+}
+
+TEST_F(LakeTest, IngestsAFileUri) {
+  auto r = lake_->Ingest("file://" + Write("u.csv", kCsv), "txns", {});
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->version.raw_keys[0], "datasets/txns/" + r->version.version + "/raw/u.csv");
+}
+
+}  // namespace
+}  // namespace keel
