@@ -2,6 +2,7 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "keel/storage/forwarding_store.h"
 #include "keel/base/files.h"
 #include "keel/base/hash.h"
 #include "keel/base/testing/temp_dir.h"
@@ -159,36 +160,22 @@ TEST_F(LakeTest, PartitionedByAColumn) {
 
 // A local store that fails every write of a key ending in `fail_suffix`, as
 // a crash or a full disk would mid-ingest.
-class FailingStore final : public ObjectStore {
+class FailingStore final : public ForwardingObjectStore {
  public:
   FailingStore(std::unique_ptr<ObjectStore> inner, std::string fail_suffix)
-      : ObjectStore(inner->root_uri()), inner_(std::move(inner)), fail_(std::move(fail_suffix)) {}
+      : ForwardingObjectStore(std::move(inner)), fail_(std::move(fail_suffix)) {}
 
  protected:
   Status PutImpl(const std::string& key, std::string_view bytes) override {
     if (key.ends_with(fail_)) return absl::ResourceExhaustedError("disk full");
-    return inner_->Put(key, bytes);
+    return ForwardingObjectStore::PutImpl(key, bytes);
   }
   Status PutFileImpl(const std::string& key, const std::string& path) override {
     if (key.ends_with(fail_)) return absl::ResourceExhaustedError("disk full");
-    return inner_->PutFile(key, path);
-  }
-  StatusOr<std::string> GetImpl(const std::string& key) override { return inner_->Get(key); }
-  StatusOr<std::string> GetRangeImpl(const std::string& key, int64_t offset,
-                                     int64_t length) override {
-    return inner_->GetRange(key, offset, length);
-  }
-  Status GetToFileImpl(const std::string& key, const std::string& path) override {
-    return inner_->GetToFile(key, path);
-  }
-  StatusOr<ObjectInfo> StatImpl(const std::string& key) override { return inner_->Stat(key); }
-  Status DeleteImpl(const std::string& key) override { return inner_->Delete(key); }
-  StatusOr<std::vector<ObjectInfo>> ListImpl(const std::string& prefix) override {
-    return inner_->List(prefix);
+    return ForwardingObjectStore::PutFileImpl(key, path);
   }
 
  private:
-  std::unique_ptr<ObjectStore> inner_;
   std::string fail_;
 };
 

@@ -14,6 +14,7 @@
 #include "keel/base/files.h"
 #include "keel/base/testing/temp_dir.h"
 #include "keel/datagen/fraud_data.h"
+#include "keel/storage/forwarding_store.h"
 #include "keel/storage/object_store.h"
 #include "keel/table/csv_reader.h"
 
@@ -308,10 +309,10 @@ TEST(NativeFileTest, RejectsBadOptions) {
 }
 
 // Forwards to a real store and counts what GetRange fetches.
-class CountingStore : public ObjectStore {
+class CountingStore : public ForwardingObjectStore {
  public:
   explicit CountingStore(std::unique_ptr<ObjectStore> inner)
-      : ObjectStore(inner->root_uri()), inner_(std::move(inner)) {}
+      : ForwardingObjectStore(std::move(inner)) {}
   std::atomic<int64_t> range_bytes{0};
   std::atomic<int64_t> range_calls{0};
   void Reset() {
@@ -320,33 +321,15 @@ class CountingStore : public ObjectStore {
   }
 
  protected:
-  Status PutImpl(const std::string& key, std::string_view bytes) override {
-    return inner_->Put(key, bytes);
-  }
-  Status PutFileImpl(const std::string& key, const std::string& local_path) override {
-    return inner_->PutFile(key, local_path);
-  }
-  StatusOr<std::string> GetImpl(const std::string& key) override { return inner_->Get(key); }
   StatusOr<std::string> GetRangeImpl(const std::string& key, int64_t offset,
                                      int64_t length) override {
-    auto bytes = inner_->GetRange(key, offset, length);
+    auto bytes = ForwardingObjectStore::GetRangeImpl(key, offset, length);
     if (bytes.ok()) {
       range_bytes += static_cast<int64_t>(bytes->size());
       ++range_calls;
     }
     return bytes;
   }
-  Status GetToFileImpl(const std::string& key, const std::string& local_path) override {
-    return inner_->GetToFile(key, local_path);
-  }
-  StatusOr<ObjectInfo> StatImpl(const std::string& key) override { return inner_->Stat(key); }
-  Status DeleteImpl(const std::string& key) override { return inner_->Delete(key); }
-  StatusOr<std::vector<ObjectInfo>> ListImpl(const std::string& prefix) override {
-    return inner_->List(prefix);
-  }
-
- private:
-  std::unique_ptr<ObjectStore> inner_;
 };
 
 // Small columns "a" and "c" around a large, incompressible "big".
