@@ -42,7 +42,7 @@ void AddIngestCommand(CLI::App& app, CommandContext& context) {
   cmd->add_option("--name,-n", args->name, "Dataset name: a-z, 0-9, '_' and '-'")
       ->required()
       ->type_name("NAME");
-  cmd->add_option("--format", args->format, "auto (from the file name) or csv")
+  cmd->add_option("--format", args->format, "auto (from the file name), csv, jsonl or parquet")
       ->capture_default_str()
       ->check(CLI::IsMember({"auto", "csv"}));
   cmd->add_option("--delimiter", args->delimiter,

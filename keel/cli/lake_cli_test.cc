@@ -154,6 +154,28 @@ TEST_F(LakeCliTest, BadFlagsAreUsageErrors) {
   EXPECT_EQ(json::parse(r.out)["error"]["code"], "NOT_FOUND");
 }
 
+TEST_F(LakeCliTest, JsonLinesIngest) {
+  Write("events.jsonl",
+        "{\"_id\": {\"$oid\": \"65a1\"}, \"at\": {\"$date\": \"2024-01-02T03:04:05Z\"}, "
+        "\"user\": {\"id\": 7}}\n{\"_id\": {\"$oid\": \"65a2\"}, \"extra\": [1, 2]}\n");
+  CommandResult r = Keel({"ingest", "events.jsonl", "--name", "events"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  r = Keel({"datasets", "show", "events", "--json"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto doc = nlohmann::json::parse(r.out);
+  EXPECT_EQ(doc["rows"], 2);
+  std::vector<std::string> columns;
+  for (const auto& field : doc["schema"]) {
+    columns.push_back(field["name"].get<std::string>() + ":" + field["type"].get<std::string>());
+  }
+  EXPECT_THAT(columns, ::testing::ElementsAre("_id:string", "at:timestamp", "user.id:int64",
+                                              "extra:string"));
+  Write("bad.jsonl", "{\"a\": 1}\n{\"a\": }\n");
+  r = Keel({"ingest", "bad.jsonl", "--name", "bad"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_THAT(r.err, HasSubstr("bad.jsonl:2:"));
+}
+
 TEST_F(LakeCliTest, DelimiterAndTsv) {
   Write("s.csv", "a;b\n1;x\n");
   json r = KeelJson({"ingest", "s.csv", "--name", "s", "--delimiter", ";"});

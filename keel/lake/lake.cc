@@ -16,6 +16,8 @@
 #include "keel/base/time.h"
 #include "keel/lake/partition.h"
 #include "keel/lake/table_object.h"
+#include "keel/table/json_reader.h"
+#include "keel/table/parquet_reader.h"
 #include "nlohmann/json.hpp"
 
 namespace keel {
@@ -57,7 +59,22 @@ std::string CanonicalCsvOptions(const CsvReadOptions& o) {
   return j.dump();
 }
 
-// "csv" for .csv/.tsv/.txt (optionally compressed); sets `tab` for .tsv.
+// The JSON Lines options that change the parsed table, as canonical JSON.
+std::string CanonicalJsonOptions(const IngestOptions& o) {
+  json overrides = json::object();
+  for (const auto& [name, type] : o.csv.schema_override) {
+    overrides[name] = std::string(DataTypeName(type));
+  }
+  const JsonReadOptions defaults;
+  json j = {{"max_depth", defaults.max_depth},
+            {"mongodb_extended_json", defaults.mongodb_extended_json},
+            {"schema_override", overrides},
+            {"timezone", o.csv.timezone.name()}};
+  return j.dump();
+}
+
+// "csv" for .csv/.tsv/.txt, "jsonl" for .jsonl/.ndjson/.json (optionally
+// compressed), "parquet" for .parquet/.pq; sets `tab` for .tsv.
 StatusOr<std::string> DetectFormat(const std::string& file_name, bool* tab) {
   std::string lower = absl::AsciiStrToLower(file_name);
   for (const char* suffix : {".gz", ".zst", ".zstd"}) {
@@ -68,9 +85,16 @@ StatusOr<std::string> DetectFormat(const std::string& file_name, bool* tab) {
     *tab = true;
     return std::string("csv");
   }
+  for (const char* ext : {".jsonl", ".ndjson", ".json"}) {
+    if (absl::EndsWith(lower, ext)) return std::string("jsonl");
+  }
+  if (absl::EndsWith(lower, ".parquet") || absl::EndsWith(lower, ".pq")) {
+    return std::string("parquet");
+  }
   return absl::InvalidArgumentError(
       absl::StrCat("cannot tell the format of '", file_name,
-                   "' from its name; known formats: csv. Pass --format csv"));
+                   "' from its name; known formats: csv, jsonl, parquet. Pass --format csv "
+                   "(or jsonl, parquet)"));
 }
 
 std::string ShortList(const std::vector<DatasetVersionRecord>& versions) {
@@ -199,9 +223,9 @@ StatusOr<IngestResult> Lake::Ingest(std::string_view source, std::string_view na
     bool tab = false;
     KEEL_ASSIGN_OR_RETURN(format, DetectFormat(file_name, &tab));
     if (tab && !options.delimiter_set) csv.delimiter = '\t';
-  } else if (format != "csv") {
-    return absl::InvalidArgumentError(
-        absl::StrCat("unknown format '", format, "'; known: auto, csv"));
+  } else if (format != "csv" && format != "jsonl" && format != "parquet") {
+    return absl::InvalidArgumentError(absl::StrCat("unknown format '", format,
+                                                   "'; known: auto, csv, jsonl, parquet"));
   }
 
   std::error_code ec;
@@ -217,7 +241,9 @@ StatusOr<IngestResult> Lake::Ingest(std::string_view source, std::string_view na
   DatasetVersionRecord& v = result.version;
   v.dataset = std::string(name);
   v.format = format;
-  v.parse_options_json = CanonicalCsvOptions(csv);
+  v.parse_options_json = format == "csv"     ? CanonicalCsvOptions(csv)
+                         : format == "jsonl" ? CanonicalJsonOptions(options)
+                                             : std::string("{}");
   v.raw_sha256 = raw_sha256;
   v.raw_size_bytes = size;
   v.version = Sha256Hex(absl::StrCat(
@@ -236,7 +262,18 @@ StatusOr<IngestResult> Lake::Ingest(std::string_view source, std::string_view na
   }
 
   // Parse before writing anything, so bad input leaves no trace.
-  KEEL_ASSIGN_OR_RETURN(Table table, ReadCsv(local_path, csv));
+  StatusOr<Table> parsed;
+  if (format == "csv") {
+    parsed = ReadCsv(local_path, csv);
+  } else if (format == "jsonl") {
+    JsonReadOptions json_options;
+    json_options.schema_override = options.csv.schema_override;
+    json_options.timezone = options.csv.timezone;
+    parsed = ReadJsonLines(local_path, json_options);
+  } else {
+    parsed = ReadParquet(local_path);
+  }
+  KEEL_ASSIGN_OR_RETURN(Table table, std::move(parsed));
   progress.Set(2 * size / 3);
 
   const std::string prefix = absl::StrCat("datasets/", v.dataset, "/", v.version, "/");

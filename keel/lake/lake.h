@@ -45,12 +45,13 @@ struct DatasetRef {
 StatusOr<DatasetRef> ParseDatasetRef(std::string_view text);
 
 struct IngestOptions {
-  // "auto" (from the file name: .csv, .tsv, .txt, optionally .gz/.zst) or
-  // "csv".
+  // "auto" (from the file name: .csv/.tsv/.txt, .jsonl/.ndjson/.json,
+  // optionally .gz/.zst; .parquet/.pq), "csv", "jsonl" or "parquet".
   std::string format = "auto";
   // CSV parsing; the fields that change the parsed table (delimiter, quote,
   // header, null tokens, quoted-null rule, overrides, time zone) are part of
-  // the version id. A .tsv file gets '\t' unless `delimiter_set`.
+  // the version id. A .tsv file gets '\t' unless `delimiter_set`. JSON Lines
+  // uses the overrides and time zone from here too.
   CsvReadOptions csv;
   bool delimiter_set = false;
   // When set, the table is stored as one native file per distinct value of

@@ -3,6 +3,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "keel/storage/forwarding_store.h"
+#include "keel/table/parquet_writer.h"
 #include "keel/base/files.h"
 #include "keel/base/hash.h"
 #include "keel/base/testing/temp_dir.h"
@@ -124,12 +125,37 @@ TEST_F(LakeTest, NamesAndReferencesAreChecked) {
               HasSubstr(v->version.version.substr(0, 12)));
 }
 
+TEST_F(LakeTest, JsonLinesAndParquetIngestToTheSameTable) {
+  auto jsonl = lake_->Ingest(
+      Write("events.jsonl", "{\"id\": 1, \"user\": {\"name\": \"ann\"}}\n{\"id\": 2}\n"),
+      "events", {});
+  ASSERT_TRUE(jsonl.ok()) << jsonl.status();
+  EXPECT_EQ(jsonl->version.format, "jsonl");
+  EXPECT_EQ(jsonl->schema.ToString(), "id: int64, user.name: string");
+  auto table = lake_->ReadTable(*lake_->Resolve("events"));
+  ASSERT_TRUE(table.ok()) << table.status();
+  EXPECT_EQ(table->num_rows(), 2);
+
+  // The same table written as Parquet ingests with the same schema and rows.
+  const std::string parquet = dir_.path() + "/events.parquet";
+  ASSERT_TRUE(WriteParquet(*table, parquet).ok());
+  auto pq = lake_->Ingest(parquet, "events_pq", {});
+  ASSERT_TRUE(pq.ok()) << pq.status();
+  EXPECT_EQ(pq->version.format, "parquet");
+  auto back = lake_->ReadTable(*lake_->Resolve("events_pq"));
+  ASSERT_TRUE(back.ok()) << back.status();
+  EXPECT_TRUE(back->Equals(*table)) << back->ToString() << "\n" << table->ToString();
+}
+
 TEST_F(LakeTest, FormatFromFileName) {
   auto tsv = lake_->Ingest(Write("t.tsv", "a\tb\n1\t2\n"), "t", {});
   ASSERT_TRUE(tsv.ok()) << tsv.status();
   EXPECT_EQ(tsv->schema.num_fields(), 2);
-  auto unknown = lake_->Ingest(Write("t.parquet", "x"), "t", {});
-  EXPECT_THAT(std::string(unknown.status().message()), HasSubstr("--format csv"));
+  auto unknown = lake_->Ingest(Write("t.data", "x"), "t", {});
+  EXPECT_THAT(std::string(unknown.status().message()),
+              HasSubstr("known formats: csv, jsonl, parquet. Pass --format csv"));
+  auto not_parquet = lake_->Ingest(Write("t.parquet", "x"), "t", {});
+  EXPECT_THAT(std::string(not_parquet.status().message()), HasSubstr("not a Parquet file"));
   IngestOptions csv;
   csv.format = "csv";
   EXPECT_TRUE(lake_->Ingest(Write("t.data", "a\n1\n"), "t", csv).ok());
