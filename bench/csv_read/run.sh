@@ -9,22 +9,9 @@
 # measurement, best taken (3), KEEL_BENCH_THREADS Keel's threads (0 = all
 # cores). Prints both rows, Keel's memory use, then "ratio pandas/keel"
 # (above 1: Keel is faster).
-set -euo pipefail
-here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-build="$(cd "${1:?usage: run.sh BUILD_DIR}" && pwd)"
+source "$(dirname "${BASH_SOURCE[0]}")/../common.sh" "$@"
 mb="${KEEL_BENCH_MB:-100}"
-repeat="${KEEL_BENCH_REPEAT:-3}"
 threads="${KEEL_BENCH_THREADS:-0}"
-
-bin="$build/bench/csv_read/bench_csv_read"
-if [[ ! -x "$bin" ]]; then
-  echo "csv_read: $bin is missing; build it with" \
-    "'cmake --build $build --target bench_csv_read'" >&2
-  exit 2
-fi
-
-data="$(mktemp -d "${TMPDIR:-/tmp}/keel-bench-csv-XXXXXX")"
-trap 'rm -rf "$data"' EXIT
 
 # Two files of about the same size: the issue's target shape (keel datagen:
 # ints, 2-decimal floats, 3 low-cardinality strings, RFC 3339 timestamps,

@@ -9,21 +9,9 @@
 # measurement, best taken (3), KEEL_BENCH_THREADS threads (0 = all cores).
 # Prints each step, the file sizes, then "ratio csv_parse/native_read N"
 # (the project's target is >= 20).
-set -euo pipefail
-build="$(cd "${1:?usage: run.sh BUILD_DIR}" && pwd)"
+source "$(dirname "${BASH_SOURCE[0]}")/../common.sh" "$@"
 mb="${KEEL_BENCH_MB:-200}"
-repeat="${KEEL_BENCH_REPEAT:-3}"
 threads="${KEEL_BENCH_THREADS:-0}"
-
-bin="$build/bench/native_read/bench_native_read"
-if [[ ! -x "$bin" ]]; then
-  echo "native_read: $bin is missing; build it with" \
-    "'cmake --build $build --target bench_native_read'" >&2
-  exit 2
-fi
-
-data="$(mktemp -d "${TMPDIR:-/tmp}/keel-bench-native-XXXXXX")"
-trap 'rm -rf "$data"' EXIT
 
 if [[ -x "$build/keel" ]]; then
   "$build/keel" datagen fraud --size "${mb}MB" --out "$data/fraud" --progress off >/dev/null

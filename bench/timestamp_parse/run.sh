@@ -9,21 +9,8 @@
 # runs per measurement, best taken (3). Prints the rows of both sides, pandas'
 # agreement with Keel, then one "ratio" line per dataset: pandas time / Keel
 # time (TryParseTimestamp, UTC; above 1: Keel is faster).
-set -euo pipefail
-here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-build="$(cd "${1:?usage: run.sh BUILD_DIR}" && pwd)"
+source "$(dirname "${BASH_SOURCE[0]}")/../common.sh" "$@"
 n="${KEEL_BENCH_N:-5000000}"
-repeat="${KEEL_BENCH_REPEAT:-3}"
-
-bin="$build/bench/timestamp_parse/bench_timestamp_parse"
-if [[ ! -x "$bin" ]]; then
-  echo "timestamp_parse: $bin is missing; build it with" \
-    "'cmake --build $build --target bench_timestamp_parse'" >&2
-  exit 2
-fi
-
-data="$(mktemp -d "${TMPDIR:-/tmp}/keel-bench-timestamp-XXXXXX")"
-trap 'rm -rf "$data"' EXIT
 
 echo "dataset          implementation                     n   seconds    per value"
 "$bin" --n "$n" --repeat "$repeat" --out "$data" | tee "$data/rows.txt"
