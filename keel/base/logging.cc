@@ -5,6 +5,7 @@
 #include <chrono>
 
 #include "absl/time/time.h"
+#include "keel/base/json_string.h"
 #include "spdlog/pattern_formatter.h"
 #include "spdlog/sinks/ansicolor_sink.h"
 
@@ -36,37 +37,6 @@ class JsonFormatter final : public spdlog::formatter {
 };
 
 }  // namespace
-
-void AppendJsonEscaped(std::string_view text, std::string* out) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  for (const char c : text) {
-    switch (c) {
-      case '"':
-        *out += "\\\"";
-        break;
-      case '\\':
-        *out += "\\\\";
-        break;
-      case '\n':
-        *out += "\\n";
-        break;
-      case '\r':
-        *out += "\\r";
-        break;
-      case '\t':
-        *out += "\\t";
-        break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          *out += "\\u00";
-          *out += kHex[(c >> 4) & 0xf];
-          *out += kHex[c & 0xf];
-        } else {
-          *out += c;
-        }
-    }
-  }
-}
 
 StatusOr<LogFormat> ParseLogFormat(std::string_view name) {
   if (name == "text") return LogFormat::kText;

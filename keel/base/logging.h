@@ -35,10 +35,6 @@ Status InitLogging(const LogOptions& options);
 // A formatter that writes JSON lines; exposed for tests and custom sinks.
 std::unique_ptr<spdlog::formatter> MakeJsonLogFormatter();
 
-// Appends `text` to `out` as the body of a JSON string (quotes not added):
-// escapes quote, backslash and control characters; bytes >= 0x80 pass as is.
-void AppendJsonEscaped(std::string_view text, std::string* out);
-
 }  // namespace keel
 
 #endif  // KEEL_BASE_LOGGING_H_
