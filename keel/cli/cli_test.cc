@@ -7,6 +7,7 @@
 #include "gtest/gtest.h"
 #include "keel/base/files.h"
 #include "keel/base/testing/subprocess.h"
+#include "keel/cli/run_keel_for_test.h"
 #include "keel/base/testing/temp_dir.h"
 #include "nlohmann/json.hpp"
 
@@ -23,11 +24,7 @@ class CliTest : public ::testing::Test {
   // the test's own environment.
   CommandResult Keel(std::vector<std::string> args, std::vector<std::string> env = {},
                      std::string cwd = "") {
-    args.insert(args.begin(), KEEL_BINARY);
-    return testing::RunCommand(
-        args, {.cwd = cwd.empty() ? dir_.path() : cwd,
-               .env = std::move(env),
-               .unset_env = {"KEEL_WORKSPACE", "KEEL_LOG_LEVEL", "KEEL_LOG_FORMAT", "KEEL_THREADS"}});
+    return testing::RunKeel(std::move(args), cwd.empty() ? dir_.path() : cwd, std::move(env));
   }
 
   std::string path(const std::string& rel) const { return dir_.path() + "/" + rel; }

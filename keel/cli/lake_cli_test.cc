@@ -7,6 +7,7 @@
 #include "gtest/gtest.h"
 #include "keel/base/files.h"
 #include "keel/base/testing/subprocess.h"
+#include "keel/cli/run_keel_for_test.h"
 #include "keel/base/testing/temp_dir.h"
 #include "nlohmann/json.hpp"
 
@@ -22,10 +23,7 @@ class LakeCliTest : public ::testing::Test {
   void SetUp() override { ASSERT_EQ(Keel({"init", "--project", "t"}).exit_code, 0); }
 
   CommandResult Keel(std::vector<std::string> args) {
-    args.insert(args.begin(), KEEL_BINARY);
-    return testing::RunCommand(args, {.cwd = dir_.path(),
-                                      .unset_env = {"KEEL_WORKSPACE", "KEEL_LOG_LEVEL",
-                                                    "KEEL_LOG_FORMAT", "KEEL_THREADS"}});
+    return testing::RunKeel(std::move(args), dir_.path());
   }
   json KeelJson(std::vector<std::string> args) {
     args.push_back("--json");
