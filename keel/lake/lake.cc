@@ -44,11 +44,15 @@ class TempFile {
 
 // The parse options that change the parsed table, as canonical JSON
 // (nlohmann sorts object keys).
+// Column type overrides as {"name": "type"}, keys sorted.
+json OverridesJson(const std::map<std::string, DataType>& overrides) {
+  json j = json::object();
+  for (const auto& [name, type] : overrides) j[name] = std::string(DataTypeName(type));
+  return j;
+}
+
 std::string CanonicalCsvOptions(const CsvReadOptions& o) {
-  json overrides = json::object();
-  for (const auto& [name, type] : o.schema_override) {
-    overrides[name] = std::string(DataTypeName(type));
-  }
+  const json overrides = OverridesJson(o.schema_override);
   json j = {{"delimiter", std::string(1, o.delimiter)},
             {"quote", o.quote == '\0' ? "" : std::string(1, o.quote)},
             {"has_header", o.has_header},
@@ -61,14 +65,10 @@ std::string CanonicalCsvOptions(const CsvReadOptions& o) {
 
 // The JSON Lines options that change the parsed table, as canonical JSON.
 std::string CanonicalJsonOptions(const IngestOptions& o) {
-  json overrides = json::object();
-  for (const auto& [name, type] : o.csv.schema_override) {
-    overrides[name] = std::string(DataTypeName(type));
-  }
   const JsonReadOptions defaults;
   json j = {{"max_depth", defaults.max_depth},
             {"mongodb_extended_json", defaults.mongodb_extended_json},
-            {"schema_override", overrides},
+            {"schema_override", OverridesJson(o.csv.schema_override)},
             {"timezone", o.csv.timezone.name()}};
   return j.dump();
 }
