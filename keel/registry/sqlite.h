@@ -62,6 +62,9 @@ class Statement {
   Statement& Bind(int index, int64_t value);
   Statement& Bind(int index, std::string_view text);
   Statement& BindNull(int index);
+  // A separate name: an int argument would be ambiguous between int64_t and
+  // double. NaN is stored as NULL by SQLite; ColumnDouble reads NULL as NaN.
+  Statement& BindDouble(int index, double value);
 
   // Advances to the next row: true when there is one, false when done.
   StatusOr<bool> Step();
@@ -72,6 +75,7 @@ class Statement {
 
   int64_t ColumnInt(int column) const;
   std::string ColumnText(int column) const;
+  double ColumnDouble(int column) const;
   bool ColumnIsNull(int column) const;
   // Rows changed by the last INSERT/UPDATE/DELETE on this connection.
   int64_t Changes() const;

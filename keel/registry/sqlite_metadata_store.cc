@@ -70,13 +70,98 @@ CREATE TABLE dataset_versions (
 );
 CREATE INDEX dataset_versions_by_dataset ON dataset_versions (dataset, id);
 )sql"},
+      {2, "experiments, runs, models, model versions and aliases",
+       R"sql(
+CREATE TABLE experiments (
+  name TEXT PRIMARY KEY,
+  created_at_us INTEGER NOT NULL
+);
+CREATE TABLE runs (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  id TEXT NOT NULL UNIQUE,
+  experiment TEXT NOT NULL REFERENCES experiments(name),
+  name TEXT NOT NULL,
+  status TEXT NOT NULL,
+  start_us INTEGER NOT NULL,
+  end_us INTEGER NOT NULL,
+  error TEXT NOT NULL
+);
+CREATE INDEX runs_by_start ON runs (start_us, seq);
+CREATE INDEX runs_by_experiment ON runs (experiment, start_us, seq);
+CREATE TABLE run_params (
+  run_id TEXT NOT NULL REFERENCES runs(id),
+  key TEXT NOT NULL,
+  value TEXT NOT NULL,
+  PRIMARY KEY (run_id, key)
+);
+CREATE TABLE run_tags (
+  run_id TEXT NOT NULL REFERENCES runs(id),
+  key TEXT NOT NULL,
+  value TEXT NOT NULL,
+  PRIMARY KEY (run_id, key)
+);
+CREATE TABLE run_metrics (
+  run_id TEXT NOT NULL REFERENCES runs(id),
+  key TEXT NOT NULL,
+  step INTEGER NOT NULL,
+  value REAL,
+  timestamp_us INTEGER NOT NULL,
+  PRIMARY KEY (run_id, key, step)
+);
+CREATE TABLE run_artifacts (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  run_id TEXT NOT NULL REFERENCES runs(id),
+  key TEXT NOT NULL,
+  UNIQUE (run_id, key)
+);
+CREATE TABLE models (
+  name TEXT PRIMARY KEY,
+  created_at_us INTEGER NOT NULL
+);
+CREATE TABLE model_versions (
+  model TEXT NOT NULL REFERENCES models(name),
+  version INTEGER NOT NULL,
+  created_at_us INTEGER NOT NULL,
+  bundle_key TEXT NOT NULL,
+  bundle_sha256 TEXT NOT NULL,
+  bundle_size_bytes INTEGER NOT NULL,
+  learner TEXT NOT NULL,
+  task TEXT NOT NULL,
+  run_id TEXT NOT NULL,
+  dataset TEXT NOT NULL,
+  dataset_version TEXT NOT NULL,
+  metrics_json TEXT NOT NULL,
+  params_json TEXT NOT NULL,
+  description TEXT NOT NULL,
+  PRIMARY KEY (model, version)
+);
+CREATE INDEX model_versions_by_run ON model_versions (run_id);
+CREATE TABLE model_aliases (
+  model TEXT NOT NULL,
+  alias TEXT NOT NULL,
+  version INTEGER NOT NULL,
+  updated_at_us INTEGER NOT NULL,
+  PRIMARY KEY (model, alias),
+  FOREIGN KEY (model, version) REFERENCES model_versions(model, version)
+);
+CREATE TABLE change_counters (
+  name TEXT PRIMARY KEY,
+  value INTEGER NOT NULL
+);
+INSERT INTO change_counters (name, value) VALUES ('models', 0);
+)sql"},
   };
   return *migrations;
 }
 
 StatusOr<std::unique_ptr<SqliteMetadataStore>> SqliteMetadataStore::Open(const std::string& path) {
+  return Open(path, RegistryMigrations());
+}
+
+StatusOr<std::unique_ptr<SqliteMetadataStore>> SqliteMetadataStore::Open(
+    const std::string& path, const std::vector<sqlite::Migration>& migrations) {
   KEEL_ASSIGN_OR_RETURN(std::unique_ptr<sqlite::Database> db, sqlite::Database::Open(path));
-  KEEL_ASSIGN_OR_RETURN(int version, sqlite::Migrate(db.get(), RegistryMigrations()));
+  KEEL_ASSIGN_OR_RETURN(int version, sqlite::Migrate(db.get(), migrations));
   return std::unique_ptr<SqliteMetadataStore>(new SqliteMetadataStore(std::move(db), version));
 }
 
