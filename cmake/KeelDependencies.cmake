@@ -9,6 +9,22 @@ find_package(CLI11 CONFIG REQUIRED)
 find_package(nlohmann_json CONFIG REQUIRED)
 find_package(OpenSSL REQUIRED)
 find_package(Threads REQUIRED)
+# libpq (libpq-dev) for the PostgreSQL query source in keel/sql.
+find_package(PkgConfig REQUIRED)
+pkg_check_modules(LIBPQ REQUIRED IMPORTED_TARGET libpq)
+# libxgboost 1.7 (libxgboost-dev) for keel/learn/trees. Its CMake config
+# refers to /usr/bin/xgboost, which Debian does not ship, so find it directly.
+find_path(XGBOOST_INCLUDE_DIR xgboost/c_api.h REQUIRED)
+find_library(XGBOOST_LIBRARY NAMES xgboost REQUIRED)
+if(NOT TARGET xgboost::xgboost)
+  add_library(xgboost::xgboost SHARED IMPORTED)
+  set_target_properties(xgboost::xgboost PROPERTIES
+    IMPORTED_LOCATION "${XGBOOST_LIBRARY}"
+    INTERFACE_INCLUDE_DIRECTORIES "${XGBOOST_INCLUDE_DIR}")
+endif()
+# Eigen 3.4 (libeigen3-dev, header-only) for keel/learn/linear; its headers
+# stay inside that folder's .cc files.
+find_package(Eigen3 3.4 REQUIRED NO_MODULE)
 if(KEEL_BUILD_TESTS)
   find_package(GTest CONFIG REQUIRED)
 endif()

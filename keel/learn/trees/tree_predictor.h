@@ -1,0 +1,118 @@
+// Keel's compiled tree predictor: an XGBoost tree ensemble flattened into
+// one immutable array of 16-byte nodes, scored without XGBoost. Batch
+// scoring and serving use it; its outputs equal XGBoost's own predictor
+// (the same float32 comparisons, the same float32 sums in the same order,
+// the same output transforms).
+//
+//   KEEL_ASSIGN_OR_RETURN(TreePredictor predictor, TreePredictor::FromXGBoostJson(json));
+//   Matrix scores;
+//   KEEL_RETURN_IF_ERROR(predictor.Predict(x, &scores));
+#ifndef KEEL_LEARN_TREES_TREE_PREDICTOR_H_
+#define KEEL_LEARN_TREES_TREE_PREDICTOR_H_
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "keel/base/status.h"
+#include "keel/base/thread_pool.h"
+#include "keel/learn/learner.h"
+#include "keel/learn/matrix.h"
+
+namespace keel::learn::trees {
+
+// What is applied to the summed margin of each row.
+enum class OutputTransform {
+  kIdentity,  // reg:squarederror, reg:absoluteerror, binary:logitraw, ...
+  kSigmoid,   // binary:logistic, reg:logistic
+  kSoftmax,   // multi:softprob, multi:softmax (both give probabilities here)
+  kExp,       // count:poisson, reg:gamma, reg:tweedie
+};
+
+// An XGBoost objective Keel can score: its task and output transform.
+struct ObjectiveInfo {
+  std::string_view name;
+  Task task;
+  OutputTransform transform;
+};
+// Errors: InvalidArgument naming the objective and listing the supported ones.
+StatusOr<ObjectiveInfo> FindObjective(std::string_view name);
+
+// Immutable once built; every method is const and thread-safe.
+class TreePredictor {
+ public:
+  // Compiles XGBoost's JSON model (what XGBoosterSaveModelToBuffer with
+  // {"format":"json"} and Python's save_model("m.json") write), format 1.x.
+  // Errors: DataLoss for text that is not a complete XGBoost JSON model
+  // (naming the missing or malformed field); InvalidArgument for what Keel
+  // cannot score (an objective outside FindObjective's list, a booster other
+  // than gbtree, categorical splits, vector leaves).
+  static StatusOr<TreePredictor> FromXGBoostJson(std::string_view json);
+
+  int64_t num_features() const { return num_features_; }
+  // Values per row: 1, or num_class for multiclass objectives.
+  int num_outputs() const { return num_groups_; }
+  int64_t num_trees() const { return static_cast<int64_t>(tree_root_.size()); }
+  const std::string& objective() const { return objective_; }
+  Task task() const { return task_; }
+  OutputTransform transform() const { return transform_; }
+  // The base score in margin space (logit(base_score) for logistic).
+  float base_margin() const { return base_margin_; }
+  // Feature names saved in the model; empty when it has none.
+  const std::vector<std::string>& feature_names() const { return feature_names_; }
+
+  // Scores every row of `x` into `out` (resized to x.rows() x
+  // num_outputs()): probabilities / values, or raw margins when `margin`.
+  // Rows are split over `pool` (nullptr: ThreadPool::Default()). Errors:
+  // InvalidArgument when x.cols() != num_features().
+  Status Predict(const Matrix& x, Matrix* out, bool margin = false,
+                 ThreadPool* pool = nullptr) const;
+
+  // One row of num_features() values into num_outputs() values. Does not
+  // allocate. Errors: InvalidArgument for wrong sizes.
+  Status PredictRow(std::span<const double> x, std::span<double> out, bool margin = false) const;
+
+  // The unchecked kernel: `rows` rows of num_features() doubles starting at
+  // `x` (row-major) into rows x num_outputs() doubles at `out`.
+  void PredictRows(const double* x, int64_t rows, double* out, bool margin) const;
+
+ private:
+  // 16 bytes. An internal node goes to `left` when x < threshold, else to
+  // left + 1; a missing x goes left when the top bit of `feature` is set.
+  // A leaf points to itself (left = self - 1, threshold NaN, feature 0),
+  // so a walk of exactly the tree's depth lands on the right leaf without
+  // a branch; `leaf` holds its value.
+  struct Node {
+    float threshold;
+    uint32_t feature;  // bit 31: default left
+    int32_t left;      // absolute index of the left child
+    float leaf;
+  };
+  static constexpr uint32_t kDefaultLeft = 0x80000000u;
+
+  TreePredictor() = default;
+  // Adds one XGBoost tree laid out breadth-first with siblings adjacent.
+  // Errors: DataLoss for inconsistent arrays (naming the tree).
+  Status AddTree(int tree_id, const std::vector<int>& left, const std::vector<int>& right,
+                 const std::vector<int>& split_index, const std::vector<float>& split_condition,
+                 const std::vector<bool>& default_left, int group);
+  void Transform(float* margins, double* out, bool margin) const;
+
+  std::vector<Node> nodes_;
+  std::vector<int32_t> tree_root_;   // index of each tree's root in nodes_
+  std::vector<int32_t> tree_depth_;  // edges from root to the deepest leaf
+  std::vector<int32_t> tree_group_;  // output group of each tree
+  int64_t num_features_ = 0;
+  int num_groups_ = 1;
+  float base_margin_ = 0;
+  std::string objective_;
+  Task task_ = Task::kRegression;
+  OutputTransform transform_ = OutputTransform::kIdentity;
+  std::vector<std::string> feature_names_;
+};
+
+}  // namespace keel::learn::trees
+
+#endif  // KEEL_LEARN_TREES_TREE_PREDICTOR_H_
