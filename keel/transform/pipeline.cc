@@ -1,0 +1,266 @@
+#include "keel/transform/pipeline.h"
+
+#include <set>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "keel/base/suggest.h"
+
+namespace keel::transform {
+namespace {
+
+constexpr char kFormat[] = "keel.transform.pipeline";
+constexpr int kVersion = 1;
+
+}  // namespace
+
+// ---------------------------------------------------------------- Pipeline
+
+StatusOr<Pipeline> Pipeline::Make(PipelineSpec spec, const TransformRegistry& registry) {
+  Pipeline p;
+  for (const StepSpec& step : spec.steps) {
+    KEEL_ASSIGN_OR_RETURN(std::unique_ptr<transform::Transform> t, registry.Make(step));
+    p.transforms_.push_back(std::move(t));
+  }
+  p.spec_ = std::move(spec);
+  return p;
+}
+
+StatusOr<Pipeline::FitResult> Pipeline::FitTransform(const Table& table) const {
+  FitNotes notes;
+  std::vector<std::unique_ptr<FittedStep>> steps;
+  Table current = table;
+  for (const auto& t : transforms_) {
+    KEEL_ASSIGN_OR_RETURN(transform::Transform::FitResult r, t->FitTransform(current, &notes));
+    steps.push_back(std::move(r.step));
+    current = std::move(r.transformed);
+  }
+  KEEL_ASSIGN_OR_RETURN(FittedPipeline fitted,
+                        FittedPipeline::Build(table.schema(), spec_.remainder, std::move(steps),
+                                              std::move(notes.warnings)));
+  KEEL_ASSIGN_OR_RETURN(Table out, current.SelectColumns(fitted.output_schema().names()));
+  return FitResult{std::move(fitted), std::move(out)};
+}
+
+StatusOr<FittedPipeline> Pipeline::Fit(const Table& table) const {
+  KEEL_ASSIGN_OR_RETURN(FitResult r, FitTransform(table));
+  return std::move(r.pipeline);
+}
+
+// ---------------------------------------------------------------- build
+
+StatusOr<FittedPipeline> FittedPipeline::Build(Schema input_schema, Remainder remainder,
+                                               std::vector<std::unique_ptr<FittedStep>> steps,
+                                               std::vector<std::string> warnings) {
+  FittedPipeline p;
+  const int num_inputs = input_schema.num_fields();
+  // The table as it flows through the steps: (field, slot) in column order.
+  struct Live {
+    Field field;
+    int slot;
+  };
+  std::vector<Live> live;
+  std::vector<bool> touched(num_inputs, false);
+  for (int i = 0; i < num_inputs; ++i) {
+    live.push_back({input_schema.field(i), i});
+    p.slot_types_.push_back(input_schema.field(i).type);
+  }
+  for (int s = 0; s < static_cast<int>(steps.size()); ++s) {
+    const FittedStep& step = *steps[s];
+    for (int k = 0; k < static_cast<int>(step.inputs().size()); ++k) {
+      const std::string& name = step.inputs()[k];
+      auto it = std::find_if(live.begin(), live.end(),
+                             [&](const Live& l) { return l.field.name == name; });
+      if (it == live.end()) {
+        return absl::InvalidArgumentError(
+            absl::StrCat(step.Label(), ": input column '", name, "' does not exist at this point"));
+      }
+      if (!(step.accepts() & TypeBit(it->field.type))) {
+        return absl::InvalidArgumentError(
+            absl::StrCat(step.Label(), ": input column '", name, "' is ",
+                         std::string(DataTypeName(it->field.type)), "; the step takes ",
+                         TypeMaskText(step.accepts())));
+      }
+      if (it->slot < num_inputs) touched[it->slot] = true;
+      Binding b{s, k, it->slot, static_cast<int>(p.slot_types_.size())};
+      p.plan_.push_back(b);
+      std::vector<Live> outs;
+      for (const Field& f : step.OutputFields(k)) {
+        outs.push_back({f, static_cast<int>(p.slot_types_.size())});
+        p.slot_types_.push_back(f.type);
+      }
+      it = live.erase(it);
+      live.insert(it, outs.begin(), outs.end());
+    }
+    std::set<std::string> names;
+    for (const Live& l : live) {
+      if (!names.insert(l.field.name).second) {
+        return absl::InvalidArgumentError(
+            absl::StrCat(step.Label(), ": produces column '", l.field.name,
+                         "', which is already in the table; rename or drop it first"));
+      }
+    }
+  }
+  std::vector<Field> out_fields;
+  for (const Live& l : live) {
+    if (remainder == Remainder::kDrop && l.slot < num_inputs && !touched[l.slot]) continue;
+    out_fields.push_back(l.field);
+    p.output_slots_.push_back(l.slot);
+    if (l.slot < num_inputs) touched[l.slot] = true;
+  }
+  for (int i = 0; i < num_inputs; ++i) {
+    if (touched[i]) p.needed_inputs_.push_back(i);
+  }
+  KEEL_ASSIGN_OR_RETURN(p.output_schema_, Schema::Make(std::move(out_fields)));
+  p.input_schema_ = std::move(input_schema);
+  p.remainder_ = remainder;
+  p.steps_ = std::move(steps);
+  p.warnings_ = std::move(warnings);
+  return p;
+}
+
+// ---------------------------------------------------------------- table path
+
+StatusOr<Table> FittedPipeline::Transform(const Table& table) const {
+  std::vector<std::string> needed;
+  for (int i : needed_inputs_) {
+    const Field& want = input_schema_.field(i);
+    const int c = table.schema().IndexOf(want.name);
+    if (c < 0) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "column '", want.name, "' is missing from the input; the pipeline needs it (",
+          std::string(DataTypeName(want.type)), ").", DidYouMean(want.name, table.schema().names()),
+          " Input columns: ", absl::StrJoin(table.schema().names(), ", ")));
+    }
+    const DataType got = table.schema().field(c).type;
+    if (got != want.type) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "column '", want.name, "' is ", std::string(DataTypeName(got)),
+          " but the pipeline was fitted on ", std::string(DataTypeName(want.type)),
+          "; convert it to ", std::string(DataTypeName(want.type)), " or fit the pipeline again"));
+    }
+    needed.push_back(want.name);
+  }
+  KEEL_ASSIGN_OR_RETURN(Table current, table.SelectColumns(needed));
+  for (const auto& step : steps_) {
+    KEEL_ASSIGN_OR_RETURN(current, step->TransformTable(current));
+  }
+  return current.SelectColumns(output_schema_.names());
+}
+
+// ---------------------------------------------------------------- row path
+
+Row FittedPipeline::NewRow() const {
+  Row row;
+  row.num_inputs_ = input_schema_.num_fields();
+  row.slots_.resize(slot_types_.size());
+  for (size_t i = 0; i < slot_types_.size(); ++i) row.slots_[i] = Value::Null(slot_types_[i]);
+  row.num_outputs_ = static_cast<int>(output_slots_.size());
+  row.output_slots_ = output_slots_.data();
+  return row;
+}
+
+Status FittedPipeline::TransformRow(Row* row) const {
+  Value* slots = row->slots_.data();
+  for (int i : needed_inputs_) {
+    const Value& v = slots[i];
+    if (v.type != slot_types_[i] && v.valid) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("input '", input_schema_.field(i).name, "' is ",
+                       std::string(DataTypeName(slot_types_[i])), " in the pipeline; got a ",
+                       std::string(DataTypeName(v.type)), " value"));
+    }
+  }
+  for (const Binding& b : plan_) {
+    KEEL_RETURN_IF_ERROR(
+        steps_[b.step]->TransformValue(b.k, slots[b.in_slot], slots + b.out_first));
+  }
+  return absl::OkStatus();
+}
+
+// ---------------------------------------------------------------- JSON
+
+nlohmann::json FittedPipeline::ToJson() const {
+  nlohmann::json j;
+  j["format"] = kFormat;
+  j["version"] = kVersion;
+  j["remainder"] = remainder_ == Remainder::kDrop ? "drop" : "passthrough";
+  nlohmann::json inputs = nlohmann::json::array();
+  for (const Field& f : input_schema_.fields()) {
+    inputs.push_back(
+        {{"name", f.name}, {"type", std::string(DataTypeName(f.type))}, {"nullable", f.nullable}});
+  }
+  j["inputs"] = inputs;
+  nlohmann::json steps = nlohmann::json::array();
+  for (const auto& s : steps_) steps.push_back(s->ToJson());
+  j["steps"] = steps;
+  nlohmann::json outputs = nlohmann::json::array();
+  for (const Field& f : output_schema_.fields()) {
+    outputs.push_back({{"name", f.name}, {"type", std::string(DataTypeName(f.type))}});
+  }
+  j["outputs"] = outputs;
+  j["warnings"] = warnings_;
+  return j;
+}
+
+StatusOr<std::string> FittedPipeline::ToJsonString() const {
+  try {
+    return ToJson().dump(1);
+  } catch (const nlohmann::json::exception& e) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("cannot write the fitted pipeline as JSON: ", e.what()));
+  }
+}
+
+StatusOr<FittedPipeline> FittedPipeline::FromJson(std::string_view text,
+                                                  const TransformRegistry& registry) {
+  auto bad = [](std::string_view what) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("not a valid fitted pipeline: ", std::string(what)));
+  };
+  try {
+    const nlohmann::json j = nlohmann::json::parse(text);
+    if (!j.is_object() || j.value("format", "") != kFormat) {
+      return bad(absl::StrCat("expected \"format\": \"", kFormat, "\""));
+    }
+    if (j.at("version").get<int>() != kVersion) {
+      return bad(absl::StrCat("version ", j.at("version").dump(),
+                              " is not supported (this Keel "
+                              "reads version ",
+                              kVersion, "); fit the pipeline again"));
+    }
+    std::vector<Field> fields;
+    for (const auto& f : j.at("inputs")) {
+      KEEL_ASSIGN_OR_RETURN(DataType type, ParseDataType(f.at("type").get<std::string>()));
+      fields.push_back({f.at("name").get<std::string>(), type, f.at("nullable").get<bool>()});
+    }
+    KEEL_ASSIGN_OR_RETURN(Schema input_schema, Schema::Make(std::move(fields)));
+    const std::string remainder = j.at("remainder").get<std::string>();
+    std::vector<std::unique_ptr<FittedStep>> steps;
+    for (const auto& s : j.at("steps")) {
+      const std::string kind = s.at("step").get<std::string>();
+      KEEL_ASSIGN_OR_RETURN(const StepInfo* info, registry.Find(kind));
+      const std::string name = s.at("name").get<std::string>();
+      auto step = info->load(name, s.at("inputs").get<std::vector<std::string>>(), s.at("state"));
+      if (!step.ok()) {
+        return bad(absl::StrCat("step '", name, "': ", std::string(step.status().message())));
+      }
+      steps.push_back(*std::move(step));
+    }
+    KEEL_ASSIGN_OR_RETURN(
+        FittedPipeline p,
+        Build(std::move(input_schema),
+              remainder == "drop" ? Remainder::kDrop : Remainder::kPassthrough, std::move(steps),
+              j.at("warnings").get<std::vector<std::string>>()));
+    std::vector<std::string> outputs;
+    for (const auto& o : j.at("outputs")) outputs.push_back(o.at("name").get<std::string>());
+    if (outputs != p.output_schema().names()) {
+      return bad("the stored outputs differ from those the steps produce");
+    }
+    return p;
+  } catch (const nlohmann::json::exception& e) {
+    return bad(e.what());
+  }
+}
+
+}  // namespace keel::transform

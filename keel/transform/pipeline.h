@@ -1,0 +1,122 @@
+// A pipeline of steps declared in prep.yaml, fitted once on training data
+// into a FittedPipeline that transforms tables (training, batch scoring) and
+// single rows (online serving) with the same values, and that serialises to
+// JSON and reloads bit for bit.
+#ifndef KEEL_TRANSFORM_PIPELINE_H_
+#define KEEL_TRANSFORM_PIPELINE_H_
+
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "keel/base/status.h"
+#include "keel/table/table.h"
+#include "keel/transform/row.h"
+#include "keel/transform/spec.h"
+#include "keel/transform/transform.h"
+
+namespace keel::transform {
+
+// Steps run in order; each replaces the columns it selects, at their place,
+// by its outputs, so a later step sees (and may select) earlier outputs.
+// Columns of the fitted table that no step selected are kept or dropped at
+// the end as `remainder` says. Immutable once built: Transform and
+// TransformRow may run on many threads at once (one Row per thread).
+class FittedPipeline {
+ public:
+  FittedPipeline(FittedPipeline&&) = default;
+  FittedPipeline& operator=(FittedPipeline&&) = default;
+
+  // The table it was fitted on (every column, also those it drops).
+  const Schema& input_schema() const { return input_schema_; }
+  const Schema& output_schema() const { return output_schema_; }
+  Remainder remainder() const { return remainder_; }
+  int num_steps() const { return static_cast<int>(steps_.size()); }
+  const FittedStep& step(int i) const { return *steps_[i]; }
+  // Notes from fitting (constant columns under scaling, merged bins).
+  const std::vector<std::string>& warnings() const { return warnings_; }
+
+  // The table path. Columns the pipeline does not need are ignored; the
+  // output has output_schema(). Errors: InvalidArgument when a needed column
+  // is missing or of another type than at fit time, or a step refuses a
+  // value (an unseen category under handle_unknown: error).
+  StatusOr<Table> Transform(const Table& table) const;
+
+  // The row path. Resolve input names once (InputIndex, -1 when unknown),
+  // make one Row per thread, then per request: set inputs, TransformRow,
+  // read outputs. TransformRow does not allocate unless it fails. Errors:
+  // InvalidArgument for a value of another type than the input's, and as
+  // Transform for refused values.
+  int InputIndex(std::string_view name) const { return input_schema_.IndexOf(name); }
+  Row NewRow() const;
+  Status TransformRow(Row* row) const;
+
+  // Serialised form (format "keel.transform.pipeline", version 1): inputs,
+  // remainder, each step's fitted state, outputs, warnings. Doubles round-trip
+  // exactly. Errors: InvalidArgument when a string is not valid UTF-8.
+  nlohmann::json ToJson() const;
+  StatusOr<std::string> ToJsonString() const;
+  // Errors: InvalidArgument for malformed JSON, an unknown format, version or
+  // step kind, or state inconsistent with the inputs.
+  static StatusOr<FittedPipeline> FromJson(
+      std::string_view text, const TransformRegistry& registry = TransformRegistry::Default());
+
+ private:
+  friend class Pipeline;
+  FittedPipeline() = default;
+  static StatusOr<FittedPipeline> Build(Schema input_schema, Remainder remainder,
+                                        std::vector<std::unique_ptr<FittedStep>> steps,
+                                        std::vector<std::string> warnings);
+
+  // Row plan: step `step` maps slot `in_slot` (its input k) to the slots
+  // [out_first, out_first + OutputFields(k).size()).
+  struct Binding {
+    int step;
+    int k;
+    int in_slot;
+    int out_first;
+  };
+
+  Schema input_schema_;
+  Schema output_schema_;
+  Remainder remainder_ = Remainder::kPassthrough;
+  std::vector<std::unique_ptr<FittedStep>> steps_;
+  std::vector<std::string> warnings_;
+  std::vector<int> needed_inputs_;  // indices into input_schema_
+  std::vector<Binding> plan_;
+  std::vector<DataType> slot_types_;
+  std::vector<int> output_slots_;
+};
+
+// A pipeline as specified. Cheap to copy (the transforms are shared and
+// immutable).
+class Pipeline {
+ public:
+  // Builds every step from the registry. Errors: InvalidArgument naming the
+  // file:line:column of an unknown step kind (with the known kinds), an
+  // unknown parameter or a bad parameter value.
+  static StatusOr<Pipeline> Make(PipelineSpec spec,
+                                 const TransformRegistry& registry = TransformRegistry::Default());
+
+  const PipelineSpec& spec() const { return spec_; }
+
+  // Fits every step in order on `table` (each on the previous one's output).
+  StatusOr<FittedPipeline> Fit(const Table& table) const;
+
+  // Fits and returns the transformed training table too (out-of-fold values
+  // for target encoding).
+  struct FitResult {
+    FittedPipeline pipeline;
+    Table transformed;
+  };
+  StatusOr<FitResult> FitTransform(const Table& table) const;
+
+ private:
+  PipelineSpec spec_;
+  std::vector<std::shared_ptr<const transform::Transform>> transforms_;
+};
+
+}  // namespace keel::transform
+
+#endif  // KEEL_TRANSFORM_PIPELINE_H_
