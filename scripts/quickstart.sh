@@ -34,5 +34,18 @@ step "The datasets in the lake" "$keel" datasets list
 step "One dataset: its version, source, row count and schema" "$keel" datasets show transactions
 step "A profile of every column: counts, nulls, range, mean, distinct values, top values" \
   "$keel" datasets profile transactions
+step "Train a gradient-boosted model on it: preprocessing from examples/fraud/prep.yaml, 20% held out, 3-fold CV" \
+  "$keel" train --data transactions --target is_fraud --model gbdt --name fraud \
+  --transform "$root/examples/fraud/prep.yaml" -p n_estimators=100 -p max_depth=5 --cv 3
+step "A linear baseline on the same features" \
+  "$keel" train --data transactions --target is_fraud --model logistic --name fraud_baseline \
+  --transform "$root/examples/fraud/prep.yaml"
+step "Mark the model for production" "$keel" models promote fraud 1 --alias production
+step "The registry: models, versions, aliases, metrics" "$keel" models list
+step "The training runs" "$keel" runs list
+step "Score the transactions with the production model (its own fitted preprocessing)" \
+  "$keel" predict --model fraud@production --data transactions --out predictions.csv --keep-inputs
+step "A look at the predictions" head -n 5 predictions.csv
+step "Its metrics on the whole dataset" "$keel" evaluate --model fraud@production --data transactions
 
 printf '\nQuickstart finished. Workspace: %s\n' "$workspace"

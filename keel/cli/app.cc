@@ -73,8 +73,9 @@ std::string DescribeParseError(CLI::App& app, const CLI::ParseError& error) {
   }
   if (error.get_name() == "RequiredError" && !SubcommandNames(command).empty() &&
       std::string(error.what()).find("subcommand") != std::string::npos) {
-    return absl::StrCat("'", CommandPath(command), "' needs a command: ",
-                        absl::StrJoin(SubcommandNames(command), ", "), ". ", help);
+    return absl::StrCat("'", CommandPath(command),
+                        "' needs a command: ", absl::StrJoin(SubcommandNames(command), ", "), ". ",
+                        help);
   }
   return absl::StrCat(error.what(), ". ", help);
 }
@@ -121,6 +122,8 @@ int Main(int argc, char** argv) {
   AddDatagenCommand(app, context);
   AddIngestCommand(app, context);
   AddDatasetsCommand(app, context);
+  AddTrainCommand(app, context);
+  AddModelsCommand(app, context);
 
   if (argc <= 1) {
     std::cout << app.help();

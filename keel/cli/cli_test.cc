@@ -7,16 +7,16 @@
 #include "gtest/gtest.h"
 #include "keel/base/files.h"
 #include "keel/base/testing/subprocess.h"
-#include "keel/cli/run_keel_for_test.h"
 #include "keel/base/testing/temp_dir.h"
+#include "keel/cli/run_keel_for_test.h"
 #include "nlohmann/json.hpp"
 
 namespace keel {
 namespace {
 
+using testing::CommandResult;
 using ::testing::HasSubstr;
 using ::testing::Not;
-using testing::CommandResult;
 
 class CliTest : public ::testing::Test {
  protected:
@@ -47,9 +47,11 @@ TEST_F(CliTest, VersionAndHelp) {
   EXPECT_EQ(r.exit_code, 0);
   EXPECT_THAT(r.out, HasSubstr("Usage"));
 
-  for (const std::vector<std::string>& cmd :
-       {std::vector<std::string>{"init", "--help"}, {"config", "--help"}, {"config", "show", "--help"},
-        {"config", "get", "--help"}, {"config", "check", "--help"}}) {
+  for (const std::vector<std::string>& cmd : {std::vector<std::string>{"init", "--help"},
+                                              {"config", "--help"},
+                                              {"config", "show", "--help"},
+                                              {"config", "get", "--help"},
+                                              {"config", "check", "--help"}}) {
     r = Keel(cmd);
     EXPECT_EQ(r.exit_code, 0) << cmd[0];
     EXPECT_THAT(r.out, HasSubstr("Usage")) << cmd[0];
@@ -61,7 +63,8 @@ TEST_F(CliTest, UnknownCommandSuggestsTheClosest) {
   CommandResult r = Keel({"inti"});
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_THAT(r.err, HasSubstr("keel: error: unknown command 'inti' for 'keel'. Did you mean "
-                               "'init'? Commands: init, config, datagen, ingest, datasets."));
+                               "'init'? Commands: init, config, datagen, ingest, datasets, train, evaluate, "
+                               "predict, models, runs."));
   r = Keel({"config", "shwo"});
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_THAT(r.err, HasSubstr("unknown command 'shwo' for 'keel config'. Did you mean 'show'?"));
@@ -166,8 +169,9 @@ TEST_F(CliTest, MalformedConfigIsAUsageErrorWithLocation) {
   ASSERT_TRUE(WriteFileAtomic(path("keel.yaml"), "project: p\nlog:\n  levle: debug\n").ok());
   CommandResult r = Keel({"config", "check"});
   EXPECT_EQ(r.exit_code, 2);
-  EXPECT_THAT(r.err, HasSubstr(path("keel.yaml") + ":3:3: unknown key 'log.levle'. Did you mean "
-                               "'level'? Valid keys under 'log': level, format."));
+  EXPECT_THAT(r.err,
+              HasSubstr(path("keel.yaml") + ":3:3: unknown key 'log.levle'. Did you mean "
+                                            "'level'? Valid keys under 'log': level, format."));
 
   ASSERT_TRUE(WriteFileAtomic(path("keel.yaml"), "project: p\nthreads: [1\n").ok());
   r = Keel({"config", "check"});

@@ -13,6 +13,8 @@ void AddConfigCommand(CLI::App& app, CommandContext& context);
 void AddDatagenCommand(CLI::App& app, CommandContext& context);
 void AddIngestCommand(CLI::App& app, CommandContext& context);
 void AddDatasetsCommand(CLI::App& app, CommandContext& context);
+void AddTrainCommand(CLI::App& app, CommandContext& context);
+void AddModelsCommand(CLI::App& app, CommandContext& context);
 
 }  // namespace keel::cli
 

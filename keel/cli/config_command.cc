@@ -41,8 +41,8 @@ void AddConfigCommand(CLI::App& app, CommandContext& context) {
     context.Print(absl::StrCat("# workspace ", ws->root()));
     for (const Config::Entry& e : entries) {
       const std::string value = Shown(e).empty() ? "\"\"" : Shown(e);
-      context.Print(absl::StrFormat("%-*s  %-28s  (%s)", static_cast<int>(width), e.key, value,
-                                    e.origin));
+      context.Print(
+          absl::StrFormat("%-*s  %-28s  (%s)", static_cast<int>(width), e.key, value, e.origin));
     }
     return absl::OkStatus();
   });
@@ -72,7 +72,8 @@ void AddConfigCommand(CLI::App& app, CommandContext& context) {
   context.Bind(check, [&context]() -> Status {
     KEEL_ASSIGN_OR_RETURN(Workspace * ws, context.workspace());
     if (context.options().json) {
-      context.PrintJson({{"config", ws->config_path()}, {"valid", true}, {"warnings", ws->warnings()}});
+      context.PrintJson(
+          {{"config", ws->config_path()}, {"valid", true}, {"warnings", ws->warnings()}});
     } else {
       context.Print(ws->config_path() + ": valid");
     }

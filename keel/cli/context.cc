@@ -22,9 +22,7 @@ Status AsUsageError(Status status) {
   return status;
 }
 
-bool IsUsageError(const Status& status) {
-  return status.GetPayload(kUsagePayload).has_value();
-}
+bool IsUsageError(const Status& status) { return status.GetPayload(kUsagePayload).has_value(); }
 
 CommandContext::CommandContext() : environ_(ProcessEnvironment()) {}
 
@@ -84,8 +82,8 @@ Status CommandContext::InitLogging() {
     return flag.empty() ? config->GetString(key) : flag;
   };
   LogOptions log;
-  log.level = options_.quiet && options_.log_level.empty() ? "warn"
-                                                            : pick(options_.log_level, "log.level");
+  log.level =
+      options_.quiet && options_.log_level.empty() ? "warn" : pick(options_.log_level, "log.level");
   auto format = ParseLogFormat(pick(options_.log_format, "log.format"));
   if (!format.ok()) return AsUsageError(format.status());
   log.format = *format;

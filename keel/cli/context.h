@@ -27,12 +27,12 @@ Status AsUsageError(Status status);
 bool IsUsageError(const Status& status);
 
 struct GlobalOptions {
-  std::string workspace;    // --workspace
-  bool json = false;        // --json
-  std::string log_level;    // --log-level (empty: from keel.yaml / KEEL_LOG_LEVEL)
-  std::string log_format;   // --log-format
+  std::string workspace;          // --workspace
+  bool json = false;              // --json
+  std::string log_level;          // --log-level (empty: from keel.yaml / KEEL_LOG_LEVEL)
+  std::string log_format;         // --log-format
   std::string progress = "auto";  // --progress auto|bar|lines|off
-  bool quiet = false;       // --quiet
+  bool quiet = false;             // --quiet
 };
 
 class CommandContext {

@@ -22,8 +22,8 @@ StatusOr<int64_t> ParseSize(const std::string& text) {
   std::string unit = text.substr(used);
   for (char& c : unit) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
   const std::vector<std::pair<std::string, double>> units = {
-      {"", 1},          {"B", 1},           {"KB", 1e3},        {"MB", 1e6},
-      {"GB", 1e9},      {"KIB", 1024.0},    {"MIB", 1048576.0}, {"GIB", 1073741824.0}};
+      {"", 1},     {"B", 1},        {"KB", 1e3},        {"MB", 1e6},
+      {"GB", 1e9}, {"KIB", 1024.0}, {"MIB", 1048576.0}, {"GIB", 1073741824.0}};
   for (const auto& [name, factor] : units) {
     if (used > 0 && unit == name && value > 0) return static_cast<int64_t>(value * factor);
   }
@@ -58,8 +58,9 @@ void AddDatagenCommand(CLI::App& app, CommandContext& context) {
   fraud->add_option("--rows,-n", args->rows, "Number of transactions")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
-  fraud->add_option("--size", args->size,
-                    "Approximate size of transactions.csv instead of --rows (e.g. 1GB)")
+  fraud
+      ->add_option("--size", args->size,
+                   "Approximate size of transactions.csv instead of --rows (e.g. 1GB)")
       ->type_name("SIZE")
       ->excludes(fraud->get_option("--rows"));
   fraud->add_option("--seed", args->seed, "Random seed: the same seed gives the same bytes")

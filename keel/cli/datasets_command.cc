@@ -1,55 +1,29 @@
 // keel datasets list | show | versions | head | export | profile: look at the
 // lake's datasets and their versions.
 #include <algorithm>
+#include <cstdio>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "keel/base/files.h"
 #include "keel/base/hash.h"
 #include "keel/base/time.h"
 #include "keel/cli/commands.h"
+#include "keel/cli/common.h"
 #include "keel/cli/lake_json.h"
 #include "keel/lake/lake.h"
+#include "keel/lake/objects.h"
 #include "keel/lake/profile.h"
 #include "keel/table/csv_writer.h"
+#include "keel/table/json_writer.h"
+#include "keel/table/parquet_writer.h"
 
 namespace keel::cli {
 namespace {
 
 using json = nlohmann::json;
-
-StatusOr<std::unique_ptr<Lake>> OpenLake(CommandContext& context) {
-  KEEL_ASSIGN_OR_RETURN(Workspace * workspace, context.workspace());
-  return Lake::Open(*workspace);
-}
-
-// A malformed NAME[@VERSION] is the invocation's fault: exit 2.
-StatusOr<DatasetVersionRecord> ResolveArg(Lake& lake, const std::string& text) {
-  StatusOr<DatasetRef> ref = ParseDatasetRef(text);
-  if (!ref.ok()) return AsUsageError(ref.status());
-  return lake.Resolve(*ref);
-}
-
-// Left-aligned columns separated by two spaces; the first row is the header.
-std::string FormatRows(const std::vector<std::vector<std::string>>& rows) {
-  std::vector<size_t> width;
-  for (const auto& row : rows) {
-    if (width.size() < row.size()) width.resize(row.size(), 0);
-    for (size_t i = 0; i < row.size(); ++i) width[i] = std::max(width[i], row[i].size());
-  }
-  std::string out;
-  for (const auto& row : rows) {
-    std::string line;
-    for (size_t i = 0; i < row.size(); ++i) {
-      absl::StrAppend(&line, row[i]);
-      if (i + 1 < row.size()) line.append(width[i] - row[i].size() + 2, ' ');
-    }
-    absl::StrAppend(&out, line, "\n");
-  }
-  if (!out.empty()) out.pop_back();
-  return out;
-}
 
 std::string Count(int64_t n) { return absl::StrFormat("%d", n); }
 
@@ -98,7 +72,7 @@ Status List(CommandContext& context) {
 
 Status Show(CommandContext& context, const std::string& ref) {
   KEEL_ASSIGN_OR_RETURN(auto lake, OpenLake(context));
-  KEEL_ASSIGN_OR_RETURN(DatasetVersionRecord v, ResolveArg(*lake, ref));
+  KEEL_ASSIGN_OR_RETURN(DatasetVersionRecord v, ResolveDatasetArg(*lake, ref));
   KEEL_ASSIGN_OR_RETURN(Schema schema, SchemaFromJson(v.schema_json));
   if (context.options().json) {
     context.PrintJson(VersionJson(v));
@@ -109,7 +83,13 @@ Status Show(CommandContext& context, const std::string& ref) {
   context.Print(absl::StrCat("created   ", FormatRfc3339(v.created_at_us)));
   context.Print(absl::StrCat("source    ", v.source));
   context.Print(absl::StrCat("rows      ", v.row_count));
-  context.Print(absl::StrCat("raw       ", absl::StrJoin(v.raw_keys, ", "), " (",
+  // An objects dataset can list thousands of raw objects: show a few.
+  std::vector<std::string> raw(v.raw_keys.begin(),
+                               v.raw_keys.begin() + std::min<size_t>(v.raw_keys.size(), 3));
+  if (v.raw_keys.size() > raw.size()) {
+    raw.push_back(absl::StrCat("and ", v.raw_keys.size() - raw.size(), " more"));
+  }
+  context.Print(absl::StrCat("raw       ", absl::StrJoin(raw, ", "), " (",
                              Progress::FormatCount(static_cast<double>(v.raw_size_bytes), "bytes"),
                              ", sha256 ", ShortVersion(v.raw_sha256, 16), "...)"));
   context.Print(absl::StrCat("table     ", v.table_key,
@@ -152,7 +132,7 @@ Status Versions(CommandContext& context, const std::string& name) {
 
 Status Head(CommandContext& context, const std::string& ref, int64_t n) {
   KEEL_ASSIGN_OR_RETURN(auto lake, OpenLake(context));
-  KEEL_ASSIGN_OR_RETURN(DatasetVersionRecord v, ResolveArg(*lake, ref));
+  KEEL_ASSIGN_OR_RETURN(DatasetVersionRecord v, ResolveDatasetArg(*lake, ref));
   KEEL_ASSIGN_OR_RETURN(Table all, lake->ReadTable(v));
   const Table table = all.Slice(0, n);
   if (context.options().json) {
@@ -183,14 +163,18 @@ Status Head(CommandContext& context, const std::string& ref, int64_t n) {
 }
 
 Status Export(CommandContext& context, const std::string& ref, const std::string& out) {
-  if (!absl::EndsWith(out, ".csv")) {
-    return AsUsageError(
-        absl::InvalidArgumentError(absl::StrCat("--out ", out, ": known export formats: .csv")));
+  const bool csv = absl::EndsWith(out, ".csv"), jsonl = absl::EndsWith(out, ".jsonl"),
+             parquet = absl::EndsWith(out, ".parquet");
+  if (!csv && !jsonl && !parquet) {
+    return AsUsageError(absl::InvalidArgumentError(
+        absl::StrCat("--out ", out, ": known export formats: .csv, .jsonl, .parquet")));
   }
   KEEL_ASSIGN_OR_RETURN(auto lake, OpenLake(context));
-  KEEL_ASSIGN_OR_RETURN(DatasetVersionRecord v, ResolveArg(*lake, ref));
+  KEEL_ASSIGN_OR_RETURN(DatasetVersionRecord v, ResolveDatasetArg(*lake, ref));
   KEEL_ASSIGN_OR_RETURN(Table table, lake->ReadTable(v));
-  KEEL_RETURN_IF_ERROR(WriteCsv(table, out));
+  KEEL_RETURN_IF_ERROR(csv     ? WriteCsv(table, out)
+                       : jsonl ? WriteJsonLines(table, out)
+                               : WriteParquet(table, out));
   if (context.options().json) {
     context.PrintJson(
         {{"dataset", v.dataset}, {"version", v.version}, {"out", out}, {"rows", table.num_rows()}});
@@ -201,9 +185,34 @@ Status Export(CommandContext& context, const std::string& ref, const std::string
   return absl::OkStatus();
 }
 
+// One object of an objects dataset, to a file or stdout.
+Status GetObject(CommandContext& context, const std::string& ref, const std::string& path,
+                 const std::string& out) {
+  KEEL_ASSIGN_OR_RETURN(auto lake, OpenLake(context));
+  KEEL_ASSIGN_OR_RETURN(DatasetVersionRecord v, ResolveDatasetArg(*lake, ref));
+  KEEL_ASSIGN_OR_RETURN(std::string bytes, ReadObject(*lake, v, path));
+  if (out.empty() || out == "-") {
+    std::fwrite(bytes.data(), 1, bytes.size(), stdout);
+    return absl::OkStatus();
+  }
+  KEEL_RETURN_IF_ERROR(WriteFileAtomic(out, bytes));
+  if (context.options().json) {
+    context.PrintJson({{"dataset", v.dataset},
+                       {"version", v.version},
+                       {"path", path},
+                       {"out", out},
+                       {"size_bytes", bytes.size()}});
+    return absl::OkStatus();
+  }
+  context.Print(absl::StrFormat("Wrote %s: %s of %s@%s", out,
+                                Progress::FormatCount(static_cast<double>(bytes.size()), "bytes"),
+                                v.dataset, ShortVersion(v.version)));
+  return absl::OkStatus();
+}
+
 Status ShowProfile(CommandContext& context, const std::string& ref) {
   KEEL_ASSIGN_OR_RETURN(auto lake, OpenLake(context));
-  KEEL_ASSIGN_OR_RETURN(DatasetVersionRecord v, ResolveArg(*lake, ref));
+  KEEL_ASSIGN_OR_RETURN(DatasetVersionRecord v, ResolveDatasetArg(*lake, ref));
   KEEL_ASSIGN_OR_RETURN(Table table, lake->ReadTable(v));
   const TableProfile profile = ProfileTable(table);
   if (context.options().json) {
@@ -269,8 +278,24 @@ void AddDatasetsCommand(CLI::App& app, CommandContext& context) {
   auto out = std::make_shared<std::string>();
   CLI::App* exp = cmd->add_subcommand("export", "Write a version's table to a file");
   add_ref(exp);
-  exp->add_option("--out,-o", *out, "Output file (.csv)")->required()->type_name("FILE");
+  exp->add_option("--out,-o", *out, "Output file: .csv, .jsonl or .parquet")
+      ->required()
+      ->type_name("FILE");
   context.Bind(exp, [&context, ref, out]() { return Export(context, *ref, *out); });
+
+  auto object_path = std::make_shared<std::string>();
+  auto object_out = std::make_shared<std::string>();
+  CLI::App* get = cmd->add_subcommand(
+      "get", "Write one object of a dataset of objects (keel ingest --objects) to a file");
+  add_ref(get);
+  get->add_option("path", *object_path, "The object's path, as `datasets head` lists it")
+      ->required()
+      ->type_name("PATH");
+  get->add_option("--out,-o", *object_out, "Output file (default: standard output)")
+      ->type_name("FILE");
+  context.Bind(get, [&context, ref, object_path, object_out]() {
+    return GetObject(context, *ref, *object_path, *object_out);
+  });
 
   CLI::App* profile = cmd->add_subcommand(
       "profile",

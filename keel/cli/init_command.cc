@@ -45,8 +45,9 @@ void AddInitCommand(CLI::App& app, CommandContext& context) {
     if (result->rewrote_config) {
       context.Print("  previous keel.yaml kept as " + result->backup_path);
     }
-    context.Print("Settings: keel.yaml lists every setting with its default; 'keel config show' "
-                  "prints the values in force.");
+    context.Print(
+        "Settings: keel.yaml lists every setting with its default; 'keel config show' "
+        "prints the values in force.");
     return absl::OkStatus();
   });
 }

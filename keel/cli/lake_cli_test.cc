@@ -7,8 +7,8 @@
 #include "gtest/gtest.h"
 #include "keel/base/files.h"
 #include "keel/base/testing/subprocess.h"
-#include "keel/cli/run_keel_for_test.h"
 #include "keel/base/testing/temp_dir.h"
+#include "keel/cli/run_keel_for_test.h"
 #include "nlohmann/json.hpp"
 
 namespace keel {
@@ -97,7 +97,16 @@ TEST_F(LakeCliTest, HeadExportProfile) {
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(*ReadFile(dir_.path() + "/out.csv"),
             "id,amount,city,ok\n1,2.5,Paris,true\n2,,Lyon,false\n3,7.25,Lyon,true\n");
-  EXPECT_EQ(Keel({"datasets", "export", "txns", "--out", "out.parquet"}).exit_code, 2);
+  EXPECT_EQ(Keel({"datasets", "export", "txns", "--out", "out.xlsx"}).exit_code, 2);
+  // Parquet and JSON Lines exports ingest back to the same table.
+  for (const char* out : {"out.parquet", "out.jsonl"}) {
+    ASSERT_EQ(Keel({"datasets", "export", "txns", "--out", out}).exit_code, 0) << out;
+    json again = KeelJson({"ingest", out, "--name", "again"});
+    EXPECT_EQ(again["rows"], 3) << out;
+    EXPECT_EQ(KeelJson({"datasets", "head", "again", "-n", "3"})["rows"],
+              KeelJson({"datasets", "head", "txns", "-n", "3"})["rows"])
+        << out;
+  }
 
   json profile = KeelJson({"datasets", "profile", "txns"});
   EXPECT_EQ(profile["rows"], 3);
@@ -191,6 +200,64 @@ TEST_F(LakeCliTest, PartitionBy) {
   CommandResult bad = Keel({"ingest", "t.csv", "--name", "txns", "--partition-by", "cty"});
   EXPECT_EQ(bad.exit_code, 1);
   EXPECT_THAT(bad.err, HasSubstr("city"));
+}
+
+}  // namespace
+}  // namespace keel
+
+namespace keel {
+namespace {
+
+class ObjectsCliTest : public ::testing::Test {
+ protected:
+  void SetUp() override { ASSERT_EQ(Keel({"init", "--project", "t"}).exit_code, 0); }
+  testing::CommandResult Keel(std::vector<std::string> args) {
+    return testing::RunKeel(std::move(args), dir_.path());
+  }
+  testing::TempDir dir_;
+};
+
+TEST_F(ObjectsCliTest, FolderOfObjectsListedAndReadBack) {
+  const std::string png = std::string("\x89PNG\r\n\x1a\n\0\0\0\x0dIHDR\0\0\0\x02\0\0\0\x03", 24);
+  ASSERT_TRUE(MakeDirs(dir_.path() + "/imgs/a").ok());
+  ASSERT_TRUE(WriteFileAtomic(dir_.path() + "/imgs/a/one.png", png + "pixels").ok());
+  ASSERT_TRUE(WriteFileAtomic(dir_.path() + "/imgs/notes.txt", "two\n").ok());
+
+  testing::CommandResult r = Keel({"ingest", "imgs", "--name", "imgs"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_THAT(r.err, HasSubstr("is a folder"));
+  EXPECT_THAT(r.err, HasSubstr("--objects"));
+
+  r = Keel({"ingest", "imgs", "--name", "imgs", "--objects", "--json"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  json j = json::parse(r.out);
+  EXPECT_EQ(j["rows"], 2);
+  EXPECT_EQ(j["format"], "objects");
+
+  r = Keel({"datasets", "head", "imgs", "--json"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  json head = json::parse(r.out);
+  EXPECT_EQ(head["columns"], json::parse(R"(["path","size_bytes","content_type","sha256","key",
+                                              "width","height"])"));
+  EXPECT_EQ(head["rows"][0][0], "a/one.png");
+  EXPECT_EQ(head["rows"][0][2], "image/png");
+  EXPECT_EQ(head["rows"][0][5], 2);
+  EXPECT_EQ(head["rows"][0][6], 3);
+  EXPECT_EQ(head["rows"][1][2], "text/plain");
+
+  r = Keel({"datasets", "get", "imgs", "a/one.png", "-o", "back.png"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(*ReadFile(dir_.path() + "/back.png"), png + "pixels");
+  r = Keel({"datasets", "get", "imgs", "notes.txt"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "two\n");
+  r = Keel({"datasets", "get", "imgs", "a/two.png"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_THAT(r.err, HasSubstr("Did you mean 'a/one.png'"));
+
+  r = Keel({"ingest", "imgs", "--name", "imgs", "--objects"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("unchanged"));
 }
 
 }  // namespace

@@ -97,6 +97,14 @@ StatusOr<std::string> DetectFormat(const std::string& file_name, bool* tab) {
                    "(or jsonl, parquet)"));
 }
 
+// The version id of `v` from its raw_sha256, format and parse options
+// (README.md, "Version id").
+std::string VersionId(const DatasetVersionRecord& v, const std::string& partition_by) {
+  return Sha256Hex(
+      absl::StrCat(kVersionRecipe, "\n", v.raw_sha256, "\n", v.format, "\n", v.parse_options_json,
+                   partition_by.empty() ? "" : absl::StrCat("\npartition_by=", partition_by)));
+}
+
 std::string ShortList(const std::vector<DatasetVersionRecord>& versions) {
   std::vector<std::string> ids;
   for (size_t i = 0; i < versions.size() && i < 5; ++i) {
@@ -237,8 +245,7 @@ StatusOr<IngestResult> Lake::Ingest(std::string_view source, std::string_view na
                     options.progress);
   progress.Set(size / 3);
 
-  IngestResult result;
-  DatasetVersionRecord& v = result.version;
+  DatasetVersionRecord v;
   v.dataset = std::string(name);
   v.format = format;
   v.parse_options_json = format == "csv"     ? CanonicalCsvOptions(csv)
@@ -246,19 +253,13 @@ StatusOr<IngestResult> Lake::Ingest(std::string_view source, std::string_view na
                                              : std::string("{}");
   v.raw_sha256 = raw_sha256;
   v.raw_size_bytes = size;
-  v.version = Sha256Hex(absl::StrCat(
-      kVersionRecipe, "\n", raw_sha256, "\n", format, "\n", v.parse_options_json,
-      options.partition_by.empty() ? "" : absl::StrCat("\npartition_by=", options.partition_by)));
+  v.version = VersionId(v, options.partition_by);
 
-  KEEL_ASSIGN_OR_RETURN(std::vector<DatasetVersionRecord> existing,
-                        registry_->FindDatasetVersions(name, v.version));
-  if (!existing.empty()) {
-    result.version = existing.front();
-    KEEL_ASSIGN_OR_RETURN(result.schema, SchemaFromJson(result.version.schema_json));
-    result.unchanged = true;
+  KEEL_ASSIGN_OR_RETURN(std::optional<IngestResult> recorded, FindRecorded(v));
+  if (recorded) {
     progress.Set(size);
     progress.Finish();
-    return result;
+    return *std::move(recorded);
   }
 
   // Parse before writing anything, so bad input leaves no trace.
@@ -276,34 +277,92 @@ StatusOr<IngestResult> Lake::Ingest(std::string_view source, std::string_view na
   KEEL_ASSIGN_OR_RETURN(Table table, std::move(parsed));
   progress.Set(2 * size / 3);
 
+  v.source = std::string(source);
+  const auto put_raw = [&](const std::string& key) { return store_->PutFile(key, local_path); };
+  KEEL_ASSIGN_OR_RETURN(IngestResult result,
+                        WriteVersion(std::move(v), table, file_name, put_raw, options.partition_by,
+                                     /*encoded_table=*/nullptr));
+  progress.Set(size);
+  progress.Finish();
+  return result;
+}
+
+StatusOr<IngestResult> Lake::IngestTable(const Table& table, const TableSource& source,
+                                         std::string_view name, const IngestOptions& options) {
+  KEEL_RETURN_IF_ERROR(ValidateDatasetName(name));
+  if (source.raw_name.empty() || source.raw_name.find('/') != std::string::npos) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "the raw object of a table source needs a plain file name, not '", source.raw_name, "'"));
+  }
+  Progress progress(absl::StrCat("ingest ", std::string(name)), table.num_rows(), "rows",
+                    options.progress);
+  KEEL_ASSIGN_OR_RETURN(std::string encoded, EncodeTableObject(table));
+  DatasetVersionRecord v;
+  v.dataset = std::string(name);
+  v.format = source.format;
+  v.parse_options_json = json{{"table_sha256", Sha256Hex(encoded)}}.dump();
+  v.raw_sha256 = Sha256Hex(source.raw_bytes);
+  v.raw_size_bytes = static_cast<int64_t>(source.raw_bytes.size());
+  v.version = VersionId(v, options.partition_by);
+  KEEL_ASSIGN_OR_RETURN(std::optional<IngestResult> recorded, FindRecorded(v));
+  if (recorded) {
+    progress.Set(table.num_rows());
+    progress.Finish();
+    return *std::move(recorded);
+  }
+  v.source = source.source;
+  const auto put_raw = [&](const std::string& key) { return store_->Put(key, source.raw_bytes); };
+  KEEL_ASSIGN_OR_RETURN(IngestResult result, WriteVersion(std::move(v), table, source.raw_name,
+                                                          put_raw, options.partition_by, &encoded));
+  progress.Set(table.num_rows());
+  progress.Finish();
+  return result;
+}
+
+StatusOr<std::optional<IngestResult>> Lake::FindRecorded(const DatasetVersionRecord& v) {
+  KEEL_ASSIGN_OR_RETURN(std::vector<DatasetVersionRecord> existing,
+                        registry_->FindDatasetVersions(v.dataset, v.version));
+  if (existing.empty()) return std::nullopt;
+  IngestResult result;
+  result.version = existing.front();
+  KEEL_ASSIGN_OR_RETURN(result.schema, SchemaFromJson(result.version.schema_json));
+  result.unchanged = true;
+  return result;
+}
+
+StatusOr<IngestResult> Lake::WriteVersion(DatasetVersionRecord v, const Table& table,
+                                          std::string_view raw_name,
+                                          const std::function<Status(const std::string&)>& put_raw,
+                                          const std::string& partition_by,
+                                          const std::string* encoded_table) {
   const std::string prefix = absl::StrCat("datasets/", v.dataset, "/", v.version, "/");
-  v.raw_keys = {absl::StrCat(prefix, "raw/", file_name)};
+  v.raw_keys = {absl::StrCat(prefix, "raw/", std::string(raw_name))};
   std::vector<Partition> partitions;
-  if (options.partition_by.empty()) {
+  if (partition_by.empty()) {
     v.table_key = prefix + "table.kcol";
   } else {
-    KEEL_ASSIGN_OR_RETURN(partitions, PartitionTable(table, options.partition_by));
+    KEEL_ASSIGN_OR_RETURN(partitions, PartitionTable(table, partition_by));
     v.table_key = prefix + "table";
-    v.partition_column = options.partition_by;
+    v.partition_column = partition_by;
   }
-  KEEL_RETURN_IF_ERROR(store_->PutFile(v.raw_keys[0], local_path));
+  KEEL_RETURN_IF_ERROR(put_raw(v.raw_keys[0]));
   if (v.partition_column.empty()) {
-    KEEL_RETURN_IF_ERROR(PutTableObject(*store_, v.table_key, table));
+    KEEL_RETURN_IF_ERROR(encoded_table != nullptr ? store_->Put(v.table_key, *encoded_table)
+                                                  : PutTableObject(*store_, v.table_key, table));
   }
   for (const Partition& part : partitions) {
     KEEL_RETURN_IF_ERROR(PutTableObject(
         *store_, absl::StrCat(v.table_key, "/", part.path_segment, "/part.kcol"), part.table));
   }
-  progress.Set(size);
 
+  IngestResult result;
   v.created_at_us = NowMicros();
-  v.source = std::string(source);
   v.row_count = table.num_rows();
   v.schema_json = SchemaToJson(table.schema());
   result.schema = table.schema();
   KEEL_ASSIGN_OR_RETURN(bool added, registry_->AddDatasetVersion(v));
+  result.version = std::move(v);
   result.unchanged = !added;  // a concurrent ingest of the same bytes won
-  progress.Finish();
   return result;
 }
 

@@ -15,7 +15,9 @@
 #ifndef KEEL_LAKE_LAKE_H_
 #define KEEL_LAKE_LAKE_H_
 
+#include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -63,6 +65,20 @@ struct IngestOptions {
   ProgressOptions progress{.mode = ProgressMode::kOff};
 };
 
+// Where a table ingested with Lake::IngestTable came from (a SQL query):
+// what the version records instead of a file.
+struct TableSource {
+  // Recorded as the version's format, e.g. "sqlite", "postgresql".
+  std::string format;
+  // Recorded as the version's source. Must hold no secret (pass a URI with
+  // its password redacted).
+  std::string source;
+  // The raw object, kept unchanged as raw/<raw_name> (for a query: its text
+  // with a header naming the source, keel/sql QueryRecordText).
+  std::string raw_name;
+  std::string raw_bytes;
+};
+
 struct IngestResult {
   DatasetVersionRecord version;
   Schema schema;
@@ -95,6 +111,19 @@ class Lake {
   StatusOr<IngestResult> Ingest(std::string_view source, std::string_view name,
                                 const IngestOptions& options);
 
+  // Ingests a table that was made elsewhere (a SQL query's result), with
+  // `source` standing for the file: raw/<source.raw_name> holds
+  // source.raw_bytes and table.kcol (or the partitions) the table. Version
+  // id = SHA-256 of "keel-dataset-version-1\n" + sha256(raw bytes) + "\n" +
+  // format + "\n" + {"table_sha256": SHA-256 of the table's native file}
+  // (that JSON is the version's parse_options_json) + the partition column:
+  // the same rows from the same query and source are `unchanged`. Of
+  // `options`, only partition_by and progress apply. Same order and
+  // atomicity as Ingest. Errors: InvalidArgument for a bad name, an empty
+  // raw_name or a bad partition column; store and registry errors.
+  StatusOr<IngestResult> IngestTable(const Table& table, const TableSource& source,
+                                     std::string_view name, const IngestOptions& options);
+
   // Finds a version. Errors: NotFound for an unknown dataset (with the
   // closest names) or version (with the versions that exist);
   // InvalidArgument for a prefix matching several versions.
@@ -114,6 +143,17 @@ class Lake {
 
  private:
   Status DatasetNotFound(std::string_view name);
+  // `v` as already recorded (with its schema, `unchanged` set), or nullopt.
+  StatusOr<std::optional<IngestResult>> FindRecorded(const DatasetVersionRecord& v);
+  // The write path of every ingest: fills `v`'s keys, puts the raw object
+  // with `put_raw(key)`, the table (whole, from `encoded_table` when given,
+  // or one file per partition), then records `v` in one registry
+  // transaction.
+  StatusOr<IngestResult> WriteVersion(DatasetVersionRecord v, const Table& table,
+                                      std::string_view raw_name,
+                                      const std::function<Status(const std::string&)>& put_raw,
+                                      const std::string& partition_by,
+                                      const std::string* encoded_table);
 
   std::unique_ptr<ObjectStore> store_;
   std::unique_ptr<MetadataStore> registry_;

@@ -225,5 +225,55 @@ TEST_F(LakeTest, IngestsAFileUri) {
   EXPECT_EQ(r->version.raw_keys[0], "datasets/txns/" + r->version.version + "/raw/u.csv");
 }
 
+TEST_F(LakeTest, IngestTableKeepsItsSourceAndIsUnchangedOnRepeat) {
+  auto table = ReadCsv(Write("q.csv", kCsv), {});
+  ASSERT_TRUE(table.ok()) << table.status();
+  TableSource source{.format = "sqlite",
+                     .source = "sqlite://shop.db",
+                     .raw_name = "query.sql",
+                     .raw_bytes = "-- keel-sql-source {}\nSELECT * FROM t"};
+  auto r = lake_->IngestTable(*table, source, "orders", {});
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_FALSE(r->unchanged);
+  const DatasetVersionRecord& v = r->version;
+  EXPECT_EQ(v.format, "sqlite");
+  EXPECT_EQ(v.source, "sqlite://shop.db");
+  EXPECT_EQ(v.row_count, 3);
+  EXPECT_EQ(v.raw_sha256, Sha256Hex(source.raw_bytes));
+  ASSERT_EQ(v.raw_keys.size(), 1u);
+  EXPECT_EQ(v.raw_keys[0], "datasets/orders/" + v.version + "/raw/query.sql");
+  EXPECT_EQ(*lake_->store().Get(v.raw_keys[0]), source.raw_bytes);
+  EXPECT_THAT(v.parse_options_json, HasSubstr("\"table_sha256\""));
+  auto back = lake_->ReadTable(*lake_->Resolve("orders"));
+  ASSERT_TRUE(back.ok()) << back.status();
+  EXPECT_TRUE(back->Equals(*table));
+
+  // The same rows from the same query: unchanged. Other rows, or another
+  // query giving the same rows: a new version.
+  auto again = lake_->IngestTable(*table, source, "orders", {});
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_TRUE(again->unchanged);
+  EXPECT_EQ(again->version.version, v.version);
+  auto fewer = lake_->IngestTable(table->Slice(0, 2), source, "orders", {});
+  ASSERT_TRUE(fewer.ok()) << fewer.status();
+  EXPECT_NE(fewer->version.version, v.version);
+  TableSource other = source;
+  other.raw_bytes += " WHERE true";
+  auto other_query = lake_->IngestTable(*table, other, "orders", {});
+  ASSERT_TRUE(other_query.ok()) << other_query.status();
+  EXPECT_NE(other_query->version.version, v.version);
+
+  IngestOptions partitioned;
+  partitioned.partition_by = "city";
+  auto parts = lake_->IngestTable(*table, source, "orders", partitioned);
+  ASSERT_TRUE(parts.ok()) << parts.status();
+  EXPECT_EQ(parts->version.partition_column, "city");
+  EXPECT_EQ(lake_->ReadTable(parts->version)->num_rows(), 3);
+
+  source.raw_name = "";
+  EXPECT_EQ(lake_->IngestTable(*table, source, "orders", {}).status().code(),
+            absl::StatusCode::kInvalidArgument);
+}
+
 }  // namespace
 }  // namespace keel

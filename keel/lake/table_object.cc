@@ -4,8 +4,10 @@
 
 namespace keel {
 
+StatusOr<std::string> EncodeTableObject(const Table& table) { return EncodeNativeFile(table); }
+
 Status PutTableObject(ObjectStore& store, const std::string& key, const Table& table) {
-  KEEL_ASSIGN_OR_RETURN(std::string bytes, EncodeNativeFile(table));
+  KEEL_ASSIGN_OR_RETURN(std::string bytes, EncodeTableObject(table));
   return store.Put(key, bytes);
 }
 

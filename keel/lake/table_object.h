@@ -11,6 +11,9 @@
 
 namespace keel {
 
+// The bytes PutTableObject writes for `table` (deterministic: the same
+// table gives the same bytes). Errors: the encoder's.
+StatusOr<std::string> EncodeTableObject(const Table& table);
 // Errors: the encoder's and the store's.
 Status PutTableObject(ObjectStore& store, const std::string& key, const Table& table);
 // Errors: NotFound for a missing object, DataLoss for a corrupt one.

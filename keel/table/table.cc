@@ -66,6 +66,48 @@ Table Table::Slice(int64_t offset, int64_t length) const {
   return out;
 }
 
+namespace {
+
+Column TakeColumn(const Column& column, std::span<const int64_t> rows) {
+  ColumnBuilder builder(column.type());
+  builder.Reserve(static_cast<int64_t>(rows.size()));
+  for (int64_t row : rows) {
+    if (column.IsNull(row)) {
+      builder.AppendNull();
+      continue;
+    }
+    switch (column.type()) {
+      case DataType::kBool:
+        builder.AppendBool(column.BoolValues()[row] != 0);
+        break;
+      case DataType::kInt64:
+        builder.AppendInt64(column.Int64Values()[row]);
+        break;
+      case DataType::kFloat64:
+        builder.AppendFloat64(column.Float64Values()[row]);
+        break;
+      case DataType::kTimestamp:
+        builder.AppendTimestamp(TimestampMicros{column.TimestampValues()[row]});
+        break;
+      case DataType::kString:
+        builder.AppendString(column.StringAt(row));
+        break;
+    }
+  }
+  return builder.Finish();
+}
+
+}  // namespace
+
+Table Table::Take(std::span<const int64_t> rows) const {
+  Table out;
+  out.schema_ = schema_;
+  out.num_rows_ = static_cast<int64_t>(rows.size());
+  out.columns_.reserve(columns_.size());
+  for (const Column& column : columns_) out.columns_.push_back(TakeColumn(column, rows));
+  return out;
+}
+
 StatusOr<Table> Table::SelectColumns(const std::vector<std::string>& names) const {
   std::vector<Field> fields;
   std::vector<Column> columns;

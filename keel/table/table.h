@@ -3,6 +3,7 @@
 #define KEEL_TABLE_TABLE_H_
 
 #include <cstdint>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -38,6 +39,10 @@ class Table {
 
   // Rows [offset, offset + length), clamped to the table.
   Table Slice(int64_t offset, int64_t length) const;
+
+  // The listed rows, in that order (copies). Indices must be in
+  // [0, num_rows()).
+  Table Take(std::span<const int64_t> rows) const;
 
   // The named columns in the given order. Errors: NotFound (unknown name),
   // InvalidArgument (a name given twice).

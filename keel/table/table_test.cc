@@ -72,6 +72,24 @@ TEST(TableTest, SliceAndSelectShareBuffers) {
   EXPECT_FALSE(table->SelectColumns({"nope"}).ok());
 }
 
+TEST(TableTest, TakeCopiesRowsInOrderWithNulls) {
+  ColumnBuilder floats(DataType::kFloat64);
+  floats.AppendFloat64(0.5);
+  floats.AppendNull();
+  floats.AppendFloat64(2.5);
+  auto table = Table::Make({"id", "name", "x"}, {Ints({1, 2, 3}), Strings({"a", "b", "c"}),
+                                                 floats.Finish()});
+  ASSERT_TRUE(table.ok());
+  const int64_t rows[] = {2, 1, 2};
+  Table taken = table->Take(rows);
+  EXPECT_EQ(taken.num_rows(), 3);
+  EXPECT_EQ(taken.column(0).ValueToString(0), "3");
+  EXPECT_EQ(taken.column(1).StringAt(1), "b");
+  EXPECT_TRUE(taken.column(2).IsNull(1));
+  EXPECT_EQ(taken.column(2).ValueToString(2), "2.5");
+  EXPECT_TRUE(taken.schema() == table->schema());
+}
+
 TEST(TableTest, EqualsAndToString) {
   auto a = Table::Make({"id"}, {Ints({1, 2})});
   auto b = Table::Make({"id"}, {Ints({1, 2})});

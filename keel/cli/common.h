@@ -1,0 +1,30 @@
+// Helpers shared by the lake and model subcommands.
+#ifndef KEEL_CLI_COMMON_H_
+#define KEEL_CLI_COMMON_H_
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "keel/base/status.h"
+#include "keel/cli/context.h"
+#include "keel/lake/lake.h"
+
+namespace keel::cli {
+
+StatusOr<std::unique_ptr<Lake>> OpenLake(CommandContext& context);
+
+// NAME[@VERSION] to a dataset version; a malformed reference is the
+// invocation's fault (exit 2).
+StatusOr<DatasetVersionRecord> ResolveDatasetArg(Lake& lake, const std::string& text);
+
+// Left-aligned columns separated by two spaces; the first row is the header.
+std::string FormatRows(const std::vector<std::vector<std::string>>& rows);
+
+// A metric or statistic for people: 4 significant digits ("0.9731",
+// "1.234e+06"), "-" for NaN.
+std::string FormatNumber(double value);
+
+}  // namespace keel::cli
+
+#endif  // KEEL_CLI_COMMON_H_

@@ -1,0 +1,413 @@
+// keel train | evaluate | predict: fit a model on a dataset and keep it as a
+// new model version (with its run), score data with a model version.
+#include <cstdio>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "keel/base/files.h"
+#include "keel/base/hash.h"
+#include "keel/base/progress.h"
+#include "keel/cli/commands.h"
+#include "keel/cli/common.h"
+#include "keel/cli/version.h"
+#include "keel/learn/bundle.h"
+#include "keel/learn/train.h"
+#include "keel/table/csv_reader.h"
+#include "keel/table/csv_writer.h"
+#include "keel/table/json_reader.h"
+#include "keel/table/json_writer.h"
+#include "keel/table/parquet_reader.h"
+#include "keel/table/parquet_writer.h"
+#include "keel/transform/spec.h"
+
+namespace keel::cli {
+namespace {
+
+using json = nlohmann::json;
+
+struct TrainArgs {
+  std::string data;
+  std::string target;
+  std::string model;
+  std::string task;
+  std::string transform;
+  std::vector<std::string> params;
+  std::vector<std::string> features;
+  std::string name;
+  std::string experiment = "default";
+  std::string split = "auto";
+  double valid_fraction = 0.2;
+  int cv = 0;
+  uint64_t seed = 42;
+};
+
+json MetricsJson(const std::map<std::string, double>& metrics) {
+  json out = json::object();
+  for (const auto& [name, value] : metrics) out[name] = value;
+  return out;
+}
+
+std::string MetricsLine(const std::map<std::string, double>& metrics) {
+  std::vector<std::string> parts;
+  for (const auto& [name, value] : metrics)
+    parts.push_back(absl::StrCat(name, " ", FormatNumber(value)));
+  return absl::StrJoin(parts, "  ");
+}
+
+// Records a failed run and passes the error on.
+Status FailRun(MetadataStore& registry, const std::string& run_id, Status status) {
+  (void)registry.EndRun(run_id, RunStatus::kFailed, std::string(status.message()));
+  return status;
+}
+
+Status Train(CommandContext& context, const TrainArgs& args) {
+  if (Status s = ValidateModelName(args.name); !s.ok()) return AsUsageError(s);
+  learn::TrainSpec spec;
+  spec.learner = args.model;
+  spec.params = args.params;
+  spec.target = args.target;
+  spec.features = args.features;
+  spec.valid_fraction = args.valid_fraction;
+  spec.split = args.split;
+  spec.cv_folds = args.cv;
+  spec.seed = args.seed;
+  if (!args.task.empty()) {
+    StatusOr<learn::Task> task = learn::ParseTask(args.task);
+    if (!task.ok()) return AsUsageError(task.status());
+    spec.task = *task;
+  }
+  // Validate what the flags name before touching the lake.
+  StatusOr<const learn::Learner*> learner = learn::BuiltinLearners().Find(args.model);
+  if (!learner.ok()) return AsUsageError(learner.status());
+  if (StatusOr<learn::Params> p = learn::ParseParams(args.model, (*learner)->params(), args.params);
+      !p.ok()) {
+    return AsUsageError(p.status());
+  }
+  if (!args.transform.empty()) {
+    KEEL_ASSIGN_OR_RETURN(spec.transform_text, ReadFile(args.transform));
+    StatusOr<transform::PipelineSpec> parsed =
+        transform::PipelineSpec::Parse(spec.transform_text, args.transform);
+    if (!parsed.ok()) return AsUsageError(parsed.status());
+    spec.transform = *std::move(parsed);
+  }
+
+  KEEL_ASSIGN_OR_RETURN(auto lake, OpenLake(context));
+  KEEL_ASSIGN_OR_RETURN(DatasetVersionRecord data, ResolveDatasetArg(*lake, args.data));
+  KEEL_ASSIGN_OR_RETURN(Table table, lake->ReadTable(data));
+  spec.dataset = data.dataset;
+  spec.dataset_version = data.version;
+  spec.keel_version = VersionString();
+
+  MetadataStore& registry = lake->registry();
+  RunRecord run_request;
+  run_request.experiment = args.experiment;
+  run_request.name = args.name;
+  run_request.params = {{"model", args.model},
+                        {"dataset", absl::StrCat(data.dataset, "@", data.version)},
+                        {"target", args.target},
+                        {"seed", absl::StrCat(args.seed)}};
+  for (const std::string& p : args.params) {
+    const size_t eq = p.find('=');
+    run_request.params[p.substr(0, eq)] = p.substr(eq + 1);
+  }
+  KEEL_ASSIGN_OR_RETURN(RunRecord run, registry.CreateRun(run_request));
+  spec.run_id = run.id;
+
+  std::vector<MetricPoint> history;
+  Progress progress(absl::StrCat("train ", args.name), 0, "rounds", context.progress_options());
+  spec.on_iteration = [&](int iteration, const std::map<std::string, double>& metrics) {
+    for (const auto& [key, value] : metrics) history.push_back({key, iteration, value, 0});
+    progress.Set(iteration + 1);
+  };
+  StatusOr<learn::TrainOutcome> outcome = learn::Train(table, spec);
+  if (!outcome.ok()) return FailRun(registry, run.id, outcome.status());
+  progress.Finish();
+  if (Status s = registry.LogMetrics(run.id, history); !s.ok()) return FailRun(registry, run.id, s);
+  std::vector<MetricPoint> final_metrics;
+  for (const auto& [key, value] : outcome->metrics) final_metrics.push_back({key, 0, value, 0});
+  for (const auto& [key, mean_std] : outcome->cv) {
+    final_metrics.push_back({"cv_" + key + "_mean", 0, mean_std.first, 0});
+    final_metrics.push_back({"cv_" + key + "_std", 0, mean_std.second, 0});
+  }
+  if (Status s = registry.LogMetrics(run.id, final_metrics); !s.ok()) {
+    return FailRun(registry, run.id, s);
+  }
+
+  StatusOr<std::string> bytes = outcome->bundle.Save();
+  if (!bytes.ok()) return FailRun(registry, run.id, bytes.status());
+  const std::string sha = Sha256Hex(*bytes);
+  const std::string key = absl::StrCat("models/", args.name, "/", sha, ".keel");
+  if (Status s = lake->store().Put(key, *bytes); !s.ok()) return FailRun(registry, run.id, s);
+  if (Status s = registry.AddArtifact(run.id, key); !s.ok()) return FailRun(registry, run.id, s);
+
+  const learn::BundleManifest& m = outcome->bundle.manifest();
+  ModelVersionRecord record;
+  record.model = args.name;
+  record.bundle_key = key;
+  record.bundle_sha256 = sha;
+  record.bundle_size_bytes = static_cast<int64_t>(bytes->size());
+  record.learner = m.learner;
+  record.task = std::string(learn::TaskName(m.task));
+  record.run_id = run.id;
+  record.dataset = data.dataset;
+  record.dataset_version = data.version;
+  record.metrics_json = MetricsJson(outcome->metrics).dump();
+  record.params_json = m.params_json;
+  StatusOr<ModelVersionRecord> added = registry.AddModelVersion(record);
+  if (!added.ok()) return FailRun(registry, run.id, added.status());
+  KEEL_RETURN_IF_ERROR(registry.EndRun(run.id, RunStatus::kFinished));
+
+  if (context.options().json) {
+    json cv = json::object();
+    for (const auto& [name, ms] : outcome->cv) cv[name] = {{"mean", ms.first}, {"std", ms.second}};
+    context.PrintJson({{"model", args.name},
+                       {"version", added->version},
+                       {"run_id", run.id},
+                       {"task", record.task},
+                       {"learner", m.learner},
+                       {"train_rows", outcome->train_rows},
+                       {"valid_rows", outcome->valid_rows},
+                       {"features", m.features.size()},
+                       {"metrics", MetricsJson(outcome->metrics)},
+                       {"cv", cv},
+                       {"warnings", outcome->warnings},
+                       {"bundle_key", key}});
+    return absl::OkStatus();
+  }
+  for (const std::string& w : outcome->warnings) context.Print(absl::StrCat("warning: ", w));
+  context.Print(absl::StrFormat(
+      "Trained %s version %d (%s %s on %s@%s: %d training rows, %d "
+      "validation rows, %d features)",
+      args.name, added->version, m.learner, record.task, data.dataset, ShortVersion(data.version),
+      outcome->train_rows, outcome->valid_rows, m.features.size()));
+  context.Print(absl::StrCat("  metrics  ", MetricsLine(outcome->metrics)));
+  for (const auto& [name, ms] : outcome->cv) {
+    context.Print(absl::StrFormat("  cv       %s %s ± %s", name, FormatNumber(ms.first),
+                                  FormatNumber(ms.second)));
+  }
+  context.Print(absl::StrCat("  run      ", run.id));
+  return absl::OkStatus();
+}
+
+// A model version's bundle, loaded.
+struct LoadedModel {
+  ModelVersionRecord record;
+  learn::Bundle bundle;
+};
+
+StatusOr<LoadedModel> LoadModel(Lake& lake, const std::string& ref) {
+  KEEL_ASSIGN_OR_RETURN(ModelVersionRecord record, lake.registry().ResolveModel(ref));
+  KEEL_ASSIGN_OR_RETURN(std::string bytes, lake.store().Get(record.bundle_key));
+  if (Sha256Hex(bytes) != record.bundle_sha256) {
+    return absl::DataLossError(absl::StrCat("the bundle of ", record.model, " version ",
+                                            record.version, " (", record.bundle_key,
+                                            ") does not match the checksum the registry holds"));
+  }
+  KEEL_ASSIGN_OR_RETURN(learn::Bundle bundle, learn::Bundle::Load(bytes));
+  return LoadedModel{std::move(record), std::move(bundle)};
+}
+
+// --data as a dataset reference (NAME[@VERSION]) or a file (.csv, .jsonl,
+// .parquet).
+StatusOr<Table> ReadData(CommandContext& context, Lake& lake, const std::string& data,
+                         std::string* described) {
+  const bool file = absl::EndsWith(data, ".csv") || absl::EndsWith(data, ".jsonl") ||
+                    absl::EndsWith(data, ".parquet") || absl::EndsWith(data, ".csv.gz") ||
+                    absl::StrContains(data, "/");
+  if (!file) {
+    KEEL_ASSIGN_OR_RETURN(DatasetVersionRecord v, ResolveDatasetArg(lake, data));
+    *described = absl::StrCat(v.dataset, "@", ShortVersion(v.version));
+    return lake.ReadTable(v);
+  }
+  *described = data;
+  if (absl::EndsWith(data, ".parquet")) return ReadParquet(data);
+  if (absl::EndsWith(data, ".jsonl")) return ReadJsonLines(data, {});
+  return ReadCsv(data, {});
+}
+
+Status Evaluate(CommandContext& context, const std::string& model_ref, const std::string& data) {
+  KEEL_ASSIGN_OR_RETURN(auto lake, OpenLake(context));
+  KEEL_ASSIGN_OR_RETURN(LoadedModel model, LoadModel(*lake, model_ref));
+  std::string described;
+  KEEL_ASSIGN_OR_RETURN(Table table, ReadData(context, *lake, data, &described));
+  KEEL_ASSIGN_OR_RETURN(auto metrics, learn::Evaluate(model.bundle, table));
+  if (context.options().json) {
+    context.PrintJson({{"model", model.record.model},
+                       {"version", model.record.version},
+                       {"data", described},
+                       {"rows", table.num_rows()},
+                       {"metrics", MetricsJson(metrics)}});
+    return absl::OkStatus();
+  }
+  context.Print(absl::StrFormat("%s version %d on %s (%d rows)", model.record.model,
+                                model.record.version, described, table.num_rows()));
+  std::vector<std::vector<std::string>> rows = {{"METRIC", "VALUE"}};
+  for (const auto& [name, value] : metrics) rows.push_back({name, FormatNumber(value)});
+  context.Print(FormatRows(rows));
+  return absl::OkStatus();
+}
+
+Status Predict(CommandContext& context, const std::string& model_ref, const std::string& data,
+               const std::string& out, bool keep_inputs) {
+  const bool csv = absl::EndsWith(out, ".csv"), jsonl = absl::EndsWith(out, ".jsonl"),
+             parquet = absl::EndsWith(out, ".parquet");
+  if (!csv && !jsonl && !parquet) {
+    return AsUsageError(absl::InvalidArgumentError(
+        absl::StrCat("--out ", out, ": known formats: .csv, .jsonl, .parquet")));
+  }
+  KEEL_ASSIGN_OR_RETURN(auto lake, OpenLake(context));
+  KEEL_ASSIGN_OR_RETURN(LoadedModel model, LoadModel(*lake, model_ref));
+  std::string described;
+  KEEL_ASSIGN_OR_RETURN(Table table, ReadData(context, *lake, data, &described));
+  // Score in chunks, so progress moves and memory for scores stays bounded.
+  constexpr int64_t kChunk = 65536;
+  Progress progress(absl::StrCat("predict ", model.record.model), table.num_rows(), "rows",
+                    context.progress_options());
+  std::vector<Table> parts;
+  for (int64_t start = 0; start < table.num_rows(); start += kChunk) {
+    KEEL_ASSIGN_OR_RETURN(Table part, model.bundle.Predict(table.Slice(start, kChunk)));
+    parts.push_back(std::move(part));
+    progress.Set(std::min(table.num_rows(), start + kChunk));
+  }
+  // Concatenate the chunks column by column.
+  const Schema schema = model.bundle.OutputSchema();
+  std::vector<Field> fields;
+  std::vector<Column> columns;
+  if (keep_inputs) {
+    for (int c = 0; c < table.num_columns(); ++c) {
+      fields.push_back(table.schema().field(c));
+      columns.push_back(table.column(c));
+    }
+  }
+  for (int c = 0; c < schema.num_fields(); ++c) {
+    ColumnBuilder builder(schema.field(c).type);
+    builder.Reserve(table.num_rows());
+    for (const Table& part : parts) {
+      const Column& column = part.column(c);
+      for (int64_t r = 0; r < column.length(); ++r) {
+        switch (column.type()) {
+          case DataType::kBool:
+            builder.AppendBool(column.BoolValues()[r] != 0);
+            break;
+          case DataType::kInt64:
+            builder.AppendInt64(column.Int64Values()[r]);
+            break;
+          case DataType::kFloat64:
+            builder.AppendFloat64(column.Float64Values()[r]);
+            break;
+          case DataType::kString:
+            builder.AppendString(column.StringAt(r));
+            break;
+          case DataType::kTimestamp:
+            builder.AppendTimestamp(column.TimestampValues()[r]);
+            break;
+        }
+      }
+    }
+    Field field = schema.field(c);
+    if (keep_inputs && table.schema().IndexOf(field.name) >= 0) field.name = "keel_" + field.name;
+    fields.push_back(field);
+    columns.push_back(builder.Finish());
+  }
+  KEEL_ASSIGN_OR_RETURN(Schema out_schema, Schema::Make(std::move(fields)));
+  KEEL_ASSIGN_OR_RETURN(Table result, Table::Make(std::move(out_schema), std::move(columns)));
+  KEEL_RETURN_IF_ERROR(csv     ? WriteCsv(result, out)
+                       : jsonl ? WriteJsonLines(result, out)
+                               : WriteParquet(result, out));
+  progress.Finish();
+  if (context.options().json) {
+    context.PrintJson({{"model", model.record.model},
+                       {"version", model.record.version},
+                       {"data", described},
+                       {"rows", result.num_rows()},
+                       {"out", out},
+                       {"columns", result.schema().names()}});
+    return absl::OkStatus();
+  }
+  context.Print(absl::StrFormat("Wrote %s: %d predictions of %s version %d for %s", out,
+                                result.num_rows(), model.record.model, model.record.version,
+                                described));
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+void AddTrainCommand(CLI::App& app, CommandContext& context) {
+  auto args = std::make_shared<TrainArgs>();
+  CLI::App* cmd =
+      app.add_subcommand("train", "Train a model on a dataset and keep it as a new model version");
+  cmd->add_option("--data", args->data, "Training dataset: NAME or NAME@VERSION")
+      ->required()
+      ->type_name("NAME[@VERSION]");
+  cmd->add_option("--target", args->target, "The column to predict (not for kmeans and pca)")
+      ->type_name("COLUMN");
+  cmd->add_option("--model", args->model,
+                  absl::StrCat("Learner: ", absl::StrJoin(learn::BuiltinLearners().Names(), ", ")))
+      ->required()
+      ->type_name("LEARNER");
+  cmd->add_option("--name", args->name, "Model name; each training adds a version")
+      ->required()
+      ->type_name("MODEL");
+  cmd->add_option("--task", args->task,
+                  "binary, multiclass, regression, clustering or reduction (default: from the "
+                  "learner and the target's type)")
+      ->type_name("TASK");
+  cmd->add_option("--transform", args->transform, "Preprocessing spec (prep.yaml)")
+      ->type_name("FILE");
+  cmd->add_option("--param,-p", args->params, "A hyper-parameter, repeatable (eta=0.1)")
+      ->type_name("NAME=VALUE");
+  cmd->add_option("--features", args->features,
+                  "Model input columns after the transform (default: all but the target)")
+      ->delimiter(',')
+      ->type_name("COL,...");
+  cmd->add_option("--valid-fraction", args->valid_fraction,
+                  "Share of rows held out for validation and early stopping (0: none)")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 0.9));
+  cmd->add_option("--split", args->split,
+                  "How to hold out rows: auto, random, stratified, time:COLUMN, group:COLUMN")
+      ->capture_default_str();
+  cmd->add_option("--cv", args->cv, "Also run K-fold cross-validation")
+      ->type_name("K")
+      ->check(CLI::Range(0, 100));
+  cmd->add_option("--seed", args->seed, "Random seed (splits, sampling)")->capture_default_str();
+  cmd->add_option("--experiment", args->experiment, "Experiment the run belongs to")
+      ->capture_default_str();
+  context.Bind(cmd, [&context, args]() { return Train(context, *args); });
+
+  auto model = std::make_shared<std::string>();
+  auto data = std::make_shared<std::string>();
+  CLI::App* evaluate =
+      app.add_subcommand("evaluate", "A model version's metrics on a dataset or file");
+  evaluate->add_option("--model", *model, "MODEL, MODEL@VERSION or MODEL@ALIAS")
+      ->required()
+      ->type_name("MODEL[@REF]");
+  evaluate->add_option("--data", *data, "NAME[@VERSION], or a .csv/.jsonl/.parquet file")
+      ->required()
+      ->type_name("DATA");
+  context.Bind(evaluate, [&context, model, data]() { return Evaluate(context, *model, *data); });
+
+  auto out = std::make_shared<std::string>();
+  auto keep = std::make_shared<bool>(false);
+  CLI::App* predict = app.add_subcommand("predict", "Score a dataset or file with a model version");
+  predict->add_option("--model", *model, "MODEL, MODEL@VERSION or MODEL@ALIAS")
+      ->required()
+      ->type_name("MODEL[@REF]");
+  predict->add_option("--data", *data, "NAME[@VERSION], or a .csv/.jsonl/.parquet file")
+      ->required()
+      ->type_name("DATA");
+  predict->add_option("--out,-o", *out, "Output file: .csv, .jsonl or .parquet")
+      ->required()
+      ->type_name("FILE");
+  predict->add_flag("--keep-inputs", *keep, "Write the input columns before the predictions");
+  context.Bind(predict, [&context, model, data, out, keep]() {
+    return Predict(context, *model, *data, *out, *keep);
+  });
+}
+
+}  // namespace keel::cli
