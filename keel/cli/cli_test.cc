@@ -62,9 +62,11 @@ TEST_F(CliTest, VersionAndHelp) {
 TEST_F(CliTest, UnknownCommandSuggestsTheClosest) {
   CommandResult r = Keel({"inti"});
   EXPECT_EQ(r.exit_code, 2);
-  EXPECT_THAT(r.err, HasSubstr("keel: error: unknown command 'inti' for 'keel'. Did you mean "
-                               "'init'? Commands: init, config, datagen, ingest, datasets, train, evaluate, "
-                               "predict, models, runs."));
+  EXPECT_THAT(
+      r.err,
+      HasSubstr("keel: error: unknown command 'inti' for 'keel'. Did you mean "
+                "'init'? Commands: init, config, datagen, ingest, datasets, train, evaluate, "
+                "predict, models, runs."));
   r = Keel({"config", "shwo"});
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_THAT(r.err, HasSubstr("unknown command 'shwo' for 'keel config'. Did you mean 'show'?"));

@@ -62,8 +62,9 @@ class ModelCliTest : public ::testing::Test {
 const std::vector<std::string> kFeatures = {"--features", "x1,x2,x3,x4"};
 
 TEST_F(ModelCliTest, TrainPromotePredictMatchesPythonXgboost) {
-  std::vector<std::string> train = {"train", "--data", "d", "--target", "label", "--model", "gbdt",
-                                    "--name", "m", "-p", "n_estimators=30", "-p", "max_depth=3"};
+  std::vector<std::string> train = {"train",           "--data", "d",          "--target", "label",
+                                    "--model",         "gbdt",   "--name",     "m",        "-p",
+                                    "n_estimators=30", "-p",     "max_depth=3"};
   train.insert(train.end(), kFeatures.begin(), kFeatures.end());
   json t = KeelJson(train);
   EXPECT_EQ(t["model"], "m");
@@ -108,7 +109,8 @@ TEST_F(ModelCliTest, TrainPromotePredictMatchesPythonXgboost) {
   json exported = KeelJson({"models", "export", "m@production", "--out", "exported"});
   ASSERT_EQ(exported["files"].size(), 2u);
   if (!testing::HavePythonModule("xgboost")) GTEST_SKIP() << "python3-xgboost is not installed";
-  StatusOr<json> ref = testing::RunPythonJson(R"PY(
+  StatusOr<json> ref = testing::RunPythonJson(
+      R"PY(
 import json, sys
 import numpy as np, pandas as pd, xgboost as xgb
 d = json.load(sys.stdin)
@@ -117,15 +119,51 @@ pred = pd.read_csv(d["pred"])
 p = b.predict(xgb.DMatrix(pred[["x1", "x2", "x3", "x4"]].astype("float32")))
 print(json.dumps({"max_diff": float(np.max(np.abs(p - pred["probability"].to_numpy())))}))
 )PY",
-                                              {{"model", dir_.path() + "/exported/model.json"},
-                                               {"pred", dir_.path() + "/pred.csv"}});
+      {{"model", dir_.path() + "/exported/model.json"}, {"pred", dir_.path() + "/pred.csv"}});
   ASSERT_TRUE(ref.ok()) << ref.status();
   EXPECT_LE((*ref)["max_diff"].get<double>(), 1e-6);
 }
 
+TEST_F(ModelCliTest, ImportedPythonModelPredictsTheSame) {
+  if (!testing::HavePythonModule("xgboost")) GTEST_SKIP() << "python3-xgboost is not installed";
+  StatusOr<json> ref = testing::RunPythonJson(
+      R"PY(
+import json, sys
+import numpy as np, pandas as pd, xgboost as xgb
+d = json.load(sys.stdin)
+df = pd.read_csv(d["data"])
+X = df[["x1", "x2", "x3", "x4"]]
+m = xgb.XGBClassifier(n_estimators=20, max_depth=4, tree_method="hist").fit(X, df["label"])
+m.save_model(d["model"])
+print(json.dumps({"p": m.predict_proba(X)[:, 1].astype(float).tolist()}))
+)PY",
+      {{"data", dir_.path() + "/data.csv"}, {"model", dir_.path() + "/py.json"}});
+  ASSERT_TRUE(ref.ok()) << ref.status();
+  json imported = KeelJson({"models", "import", "py.json", "--name", "py"});
+  EXPECT_EQ(imported["version"], 1);
+  EXPECT_EQ(imported["task"], "binary");
+  ASSERT_EQ(Keel({"predict", "--model", "py", "--data", "data.csv", "--out", "p.csv"}).exit_code,
+            0);
+  StatusOr<Table> pred = ReadCsv(dir_.path() + "/p.csv", {});
+  ASSERT_TRUE(pred.ok()) << pred.status();
+  const std::vector<double> want = (*ref)["p"].get<std::vector<double>>();
+  StatusOr<Column> got = pred->ColumnByName("probability");
+  ASSERT_TRUE(got.ok());
+  ASSERT_EQ(got->length(), static_cast<int64_t>(want.size()));
+  double max_diff = 0;
+  for (size_t i = 0; i < want.size(); ++i) {
+    max_diff = std::max(max_diff, std::abs(got->Float64Values()[i] - want[i]));
+  }
+  EXPECT_LE(max_diff, 1e-6);
+
+  CommandResult r = Keel({"models", "import", "data.csv", "--name", "bad"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_THAT(r.err, HasSubstr("data.csv"));
+}
+
 TEST_F(ModelCliTest, BadInputIsExplained) {
-  CommandResult r = Keel({"train", "--data", "d", "--target", "label", "--model", "gbdtt",
-                          "--name", "m"});
+  CommandResult r =
+      Keel({"train", "--data", "d", "--target", "label", "--model", "gbdtt", "--name", "m"});
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_THAT(r.err, HasSubstr("unknown model 'gbdtt'. Did you mean 'gbdt'?"));
 
@@ -152,7 +190,7 @@ TEST_F(ModelCliTest, BadInputIsExplained) {
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_THAT(r.err, HasSubstr("nope"));
 
-  std::vector<std::string> train = {"train", "--data", "d", "--target", "label",
+  std::vector<std::string> train = {"train",   "--data",   "d",      "--target", "label",
                                     "--model", "logistic", "--name", "lr"};
   train.insert(train.end(), {"--features", "x1,x2,x3"});
   ASSERT_EQ(Keel(train).exit_code, 0);

@@ -12,6 +12,8 @@
 #include "keel/base/time.h"
 #include "keel/cli/commands.h"
 #include "keel/cli/common.h"
+#include "keel/cli/model_store.h"
+#include "keel/cli/version.h"
 #include "keel/learn/bundle_file.h"
 
 namespace keel::cli {
@@ -142,6 +144,26 @@ Status Export(CommandContext& context, const std::string& ref, const std::string
   return absl::OkStatus();
 }
 
+// An XGBoost model trained elsewhere (Python's xgboost: save_model to .json
+// or .ubj) as a new version.
+Status Import(CommandContext& context, const std::string& path, const std::string& name) {
+  if (Status s = ValidateModelName(name); !s.ok()) return AsUsageError(s);
+  KEEL_ASSIGN_OR_RETURN(learn::Bundle bundle, learn::ImportXGBoostBundle(path, VersionString()));
+  KEEL_ASSIGN_OR_RETURN(auto lake, OpenLake(context));
+  ModelVersionRecord lineage;
+  lineage.model = name;
+  lineage.description = absl::StrCat("imported from ", path);
+  KEEL_ASSIGN_OR_RETURN(ModelVersionRecord v, StoreModelVersion(*lake, bundle, lineage));
+  if (context.options().json) {
+    context.PrintJson(VersionJson(v));
+    return absl::OkStatus();
+  }
+  context.Print(absl::StrFormat("Imported %s as %s version %d (%s, %d features: %s)", path, name,
+                                v.version, v.task, bundle.manifest().features.size(),
+                                absl::StrJoin(bundle.manifest().features, ", ")));
+  return absl::OkStatus();
+}
+
 json RunJson(const RunRecord& r) {
   return {{"id", r.id},
           {"experiment", r.experiment},
@@ -232,6 +254,13 @@ void AddModelsCommand(CLI::App& app, CommandContext& context) {
       ->type_name("MODEL[@REF]");
   exp->add_option("--out,-o", *out, "Output folder")->required()->type_name("DIR");
   context.Bind(exp, [&context, ref, out]() { return Export(context, *ref, *out); });
+
+  auto file = std::make_shared<std::string>();
+  CLI::App* import = cmd->add_subcommand(
+      "import", "Add an XGBoost model file (.json or .ubj, e.g. from Python) as a new version");
+  import->add_option("file", *file, "The model file")->required()->type_name("FILE");
+  import->add_option("--name", *ref, "Model name")->required()->type_name("MODEL");
+  context.Bind(import, [&context, file, ref]() { return Import(context, *file, *ref); });
 
   CLI::App* runs = app.add_subcommand("runs", "Training runs: parameters, metrics, status");
   runs->require_subcommand(1);

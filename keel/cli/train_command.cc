@@ -14,6 +14,7 @@
 #include "keel/base/progress.h"
 #include "keel/cli/commands.h"
 #include "keel/cli/common.h"
+#include "keel/cli/model_store.h"
 #include "keel/cli/version.h"
 #include "keel/learn/bundle.h"
 #include "keel/learn/train.h"
@@ -138,27 +139,13 @@ Status Train(CommandContext& context, const TrainArgs& args) {
     return FailRun(registry, run.id, s);
   }
 
-  StatusOr<std::string> bytes = outcome->bundle.Save();
-  if (!bytes.ok()) return FailRun(registry, run.id, bytes.status());
-  const std::string sha = Sha256Hex(*bytes);
-  const std::string key = absl::StrCat("models/", args.name, "/", sha, ".keel");
-  if (Status s = lake->store().Put(key, *bytes); !s.ok()) return FailRun(registry, run.id, s);
-  if (Status s = registry.AddArtifact(run.id, key); !s.ok()) return FailRun(registry, run.id, s);
-
   const learn::BundleManifest& m = outcome->bundle.manifest();
-  ModelVersionRecord record;
-  record.model = args.name;
-  record.bundle_key = key;
-  record.bundle_sha256 = sha;
-  record.bundle_size_bytes = static_cast<int64_t>(bytes->size());
-  record.learner = m.learner;
-  record.task = std::string(learn::TaskName(m.task));
-  record.run_id = run.id;
-  record.dataset = data.dataset;
-  record.dataset_version = data.version;
-  record.metrics_json = MetricsJson(outcome->metrics).dump();
-  record.params_json = m.params_json;
-  StatusOr<ModelVersionRecord> added = registry.AddModelVersion(record);
+  ModelVersionRecord lineage;
+  lineage.model = args.name;
+  lineage.run_id = run.id;
+  lineage.dataset = data.dataset;
+  lineage.dataset_version = data.version;
+  StatusOr<ModelVersionRecord> added = StoreModelVersion(*lake, outcome->bundle, lineage);
   if (!added.ok()) return FailRun(registry, run.id, added.status());
   KEEL_RETURN_IF_ERROR(registry.EndRun(run.id, RunStatus::kFinished));
 
@@ -168,7 +155,7 @@ Status Train(CommandContext& context, const TrainArgs& args) {
     context.PrintJson({{"model", args.name},
                        {"version", added->version},
                        {"run_id", run.id},
-                       {"task", record.task},
+                       {"task", added->task},
                        {"learner", m.learner},
                        {"train_rows", outcome->train_rows},
                        {"valid_rows", outcome->valid_rows},
@@ -176,14 +163,14 @@ Status Train(CommandContext& context, const TrainArgs& args) {
                        {"metrics", MetricsJson(outcome->metrics)},
                        {"cv", cv},
                        {"warnings", outcome->warnings},
-                       {"bundle_key", key}});
+                       {"bundle_key", added->bundle_key}});
     return absl::OkStatus();
   }
   for (const std::string& w : outcome->warnings) context.Print(absl::StrCat("warning: ", w));
   context.Print(absl::StrFormat(
       "Trained %s version %d (%s %s on %s@%s: %d training rows, %d "
       "validation rows, %d features)",
-      args.name, added->version, m.learner, record.task, data.dataset, ShortVersion(data.version),
+      args.name, added->version, m.learner, added->task, data.dataset, ShortVersion(data.version),
       outcome->train_rows, outcome->valid_rows, m.features.size()));
   context.Print(absl::StrCat("  metrics  ", MetricsLine(outcome->metrics)));
   for (const auto& [name, ms] : outcome->cv) {
@@ -192,24 +179,6 @@ Status Train(CommandContext& context, const TrainArgs& args) {
   }
   context.Print(absl::StrCat("  run      ", run.id));
   return absl::OkStatus();
-}
-
-// A model version's bundle, loaded.
-struct LoadedModel {
-  ModelVersionRecord record;
-  learn::Bundle bundle;
-};
-
-StatusOr<LoadedModel> LoadModel(Lake& lake, const std::string& ref) {
-  KEEL_ASSIGN_OR_RETURN(ModelVersionRecord record, lake.registry().ResolveModel(ref));
-  KEEL_ASSIGN_OR_RETURN(std::string bytes, lake.store().Get(record.bundle_key));
-  if (Sha256Hex(bytes) != record.bundle_sha256) {
-    return absl::DataLossError(absl::StrCat("the bundle of ", record.model, " version ",
-                                            record.version, " (", record.bundle_key,
-                                            ") does not match the checksum the registry holds"));
-  }
-  KEEL_ASSIGN_OR_RETURN(learn::Bundle bundle, learn::Bundle::Load(bytes));
-  return LoadedModel{std::move(record), std::move(bundle)};
 }
 
 // --data as a dataset reference (NAME[@VERSION]) or a file (.csv, .jsonl,
@@ -232,7 +201,7 @@ StatusOr<Table> ReadData(CommandContext& context, Lake& lake, const std::string&
 
 Status Evaluate(CommandContext& context, const std::string& model_ref, const std::string& data) {
   KEEL_ASSIGN_OR_RETURN(auto lake, OpenLake(context));
-  KEEL_ASSIGN_OR_RETURN(LoadedModel model, LoadModel(*lake, model_ref));
+  KEEL_ASSIGN_OR_RETURN(LoadedModel model, LoadModelVersion(*lake, model_ref));
   std::string described;
   KEEL_ASSIGN_OR_RETURN(Table table, ReadData(context, *lake, data, &described));
   KEEL_ASSIGN_OR_RETURN(auto metrics, learn::Evaluate(model.bundle, table));
@@ -261,7 +230,7 @@ Status Predict(CommandContext& context, const std::string& model_ref, const std:
         absl::StrCat("--out ", out, ": known formats: .csv, .jsonl, .parquet")));
   }
   KEEL_ASSIGN_OR_RETURN(auto lake, OpenLake(context));
-  KEEL_ASSIGN_OR_RETURN(LoadedModel model, LoadModel(*lake, model_ref));
+  KEEL_ASSIGN_OR_RETURN(LoadedModel model, LoadModelVersion(*lake, model_ref));
   std::string described;
   KEEL_ASSIGN_OR_RETURN(Table table, ReadData(context, *lake, data, &described));
   // Score in chunks, so progress moves and memory for scores stays bounded.

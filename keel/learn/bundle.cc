@@ -10,6 +10,7 @@
 #include "keel/learn/bundle_file.h"
 #include "keel/learn/linear/register.h"
 #include "keel/learn/trees/register.h"
+#include "keel/learn/trees/xgboost_model.h"
 #include "nlohmann/json.hpp"
 
 namespace keel::learn {
@@ -235,6 +236,30 @@ StatusOr<Table> Bundle::Predict(const Table& raw) const {
   Matrix scores;
   KEEL_RETURN_IF_ERROR(model_->Predict(x, &scores));
   return ScoresToTable(scores);
+}
+
+StatusOr<Bundle> ImportXGBoostBundle(const std::string& path, std::string keel_version) {
+  KEEL_ASSIGN_OR_RETURN(std::unique_ptr<trees::XGBoostModel> model,
+                        trees::ImportXGBoostModelFile(path));
+  BundleManifest m;
+  m.keel_version = std::move(keel_version);
+  m.created_at_us = NowMicros();
+  m.task = model->task();
+  m.learner = "gbdt";
+  m.params_json = "{}";
+  m.features = model->feature_names();
+  if (m.features.empty()) {
+    for (int64_t i = 0; i < model->num_features(); ++i) m.features.push_back(absl::StrCat("f", i));
+  }
+  std::vector<Field> fields;
+  for (const std::string& name : m.features) fields.push_back({name, DataType::kFloat64, true});
+  KEEL_ASSIGN_OR_RETURN(m.inputs, Schema::Make(std::move(fields)));
+  if (m.task == Task::kBinary || m.task == Task::kMulticlass) {
+    const int64_t k = m.task == Task::kBinary ? 2 : model->num_outputs();
+    m.classes.type = DataType::kInt64;
+    for (int64_t c = 0; c < k; ++c) m.classes.values.push_back(absl::StrCat(c));
+  }
+  return Bundle(std::move(m), std::nullopt, std::move(model));
 }
 
 }  // namespace keel::learn

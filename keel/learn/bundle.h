@@ -96,6 +96,12 @@ class Bundle {
   std::unique_ptr<Model> model_;
 };
 
+// A bundle around an XGBoost model file (JSON or UBJSON) trained elsewhere,
+// e.g. by Python's xgboost: task from its objective, features from its
+// feature names (f0, f1, ... when it has none), every input float64, class
+// labels 0..k-1. Errors: as trees::ImportXGBoostModelFile.
+StatusOr<Bundle> ImportXGBoostBundle(const std::string& path, std::string keel_version);
+
 }  // namespace keel::learn
 
 #endif  // KEEL_LEARN_BUNDLE_H_
