@@ -95,6 +95,26 @@ StatusOr<ParamValue> ParseValue(std::string_view learner, const ParamSpec& spec,
   return invalid("unknown parameter type");
 }
 
+// "eta (number in [0.001, 1], default 0.3)" for messages.
+std::string Describe(const ParamSpec& spec) {
+  std::string range;
+  switch (spec.type) {
+    case ParamType::kInt:
+      range = absl::StrCat("integer in [", spec.min, ", ", spec.max, "]");
+      break;
+    case ParamType::kFloat:
+      range = absl::StrCat("number in [", spec.min, ", ", spec.max, "]");
+      break;
+    case ParamType::kBool:
+      range = "true or false";
+      break;
+    case ParamType::kChoice:
+      range = absl::StrJoin(spec.choices, "|");
+      break;
+  }
+  return absl::StrCat(spec.name, " (", range, ", default ", spec.default_value, ")");
+}
+
 }  // namespace
 
 const ParamValue& Params::Get(std::string_view name) const {
@@ -180,9 +200,11 @@ StatusOr<Params> ParseParams(std::string_view learner, std::span<const ParamSpec
       if (candidate.name == name) spec = &candidate;
     }
     if (spec == nullptr) {
+      std::vector<std::string> described;
+      for (const ParamSpec& s : specs) described.push_back(Describe(s));
       return absl::InvalidArgumentError(absl::StrCat(
           "unknown parameter '", std::string(name), "' for ", std::string(learner), ".",
-          DidYouMean(name, names), " Valid parameters: ", absl::StrJoin(names, ", "), "."));
+          DidYouMean(name, names), " Valid parameters: ", absl::StrJoin(described, ", "), "."));
     }
     KEEL_ASSIGN_OR_RETURN(ParamValue value, ParseValue(learner, *spec, text));
     params.Set(spec->name, std::move(value));

@@ -36,9 +36,11 @@ TEST(ParamsTest, DefaultsAndOverrides) {
 TEST(ParamsTest, UnknownNameSuggestsTheClosest) {
   StatusOr<Params> p = ParseParams("gbdt", kSpecs, {"max_dept=3"});
   ASSERT_FALSE(p.ok());
-  EXPECT_EQ(p.status().message(),
+  EXPECT_EQ(std::string(p.status().message()),
             "unknown parameter 'max_dept' for gbdt. Did you mean 'max_depth'? Valid parameters: "
-            "eta, max_depth, fit_intercept, penalty.");
+            "eta (number in [0.0001, 1], default 0.3), max_depth (integer in [1, 20], default 6), "
+            "fit_intercept (true or false, default true), penalty (l1|l2|elasticnet, default "
+            "l2).");
 }
 
 TEST(ParamsTest, BadValuesNameTheParameter) {
