@@ -92,6 +92,17 @@ TEST_F(ModelCliTest, TrainPromotePredictMatchesPythonXgboost) {
   EXPECT_EQ(run["params"]["n_estimators"], "30");
   EXPECT_TRUE(run["metrics"].contains("roc_auc"));
 
+  json compare = KeelJson(
+      {"runs", "compare", runs[0]["id"].get<std::string>(), runs[1]["id"].get<std::string>()});
+  ASSERT_EQ(compare["runs"].size(), 2u);
+  EXPECT_THAT(compare["params"].get<std::vector<std::string>>(), ::testing::Contains("max_depth"));
+  EXPECT_THAT(compare["metrics"].get<std::vector<std::string>>(), ::testing::Contains("roc_auc"));
+  CommandResult table = Keel({"runs", "compare", runs[0]["id"].get<std::string>().substr(0, 8),
+                              runs[1]["id"].get<std::string>().substr(0, 8)});
+  ASSERT_EQ(table.exit_code, 0) << table.err;
+  EXPECT_THAT(table.out, ::testing::ContainsRegex("param n_estimators +30 +30"));
+  EXPECT_EQ(Keel({"runs", "compare", "onlyone"}).exit_code, 2);
+
   json p = KeelJson({"predict", "--model", "m@production", "--data", "data.csv", "--out",
                      "pred.csv", "--keep-inputs"});
   EXPECT_EQ(p["rows"], 3000);

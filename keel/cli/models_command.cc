@@ -2,6 +2,7 @@
 // registry's model versions, aliases and training runs.
 #include <filesystem>
 #include <memory>
+#include <set>
 #include <string>
 
 #include "absl/strings/str_cat.h"
@@ -220,6 +221,55 @@ Status ShowRun(CommandContext& context, const std::string& id) {
   return absl::OkStatus();
 }
 
+// Runs side by side: every parameter and metric any of them has, one row
+// each, "-" where a run lacks it.
+Status CompareRuns(CommandContext& context, const std::vector<std::string>& ids) {
+  KEEL_ASSIGN_OR_RETURN(auto lake, OpenLake(context));
+  std::vector<RunRecord> runs;
+  for (const std::string& id : ids) {
+    KEEL_ASSIGN_OR_RETURN(RunRecord r, lake->registry().GetRun(id));
+    runs.push_back(std::move(r));
+  }
+  std::set<std::string> params, metrics;
+  for (const RunRecord& r : runs) {
+    for (const auto& [k, v] : r.params) params.insert(k);
+    for (const auto& [k, v] : r.latest_metrics) metrics.insert(k);
+  }
+  if (context.options().json) {
+    json list = json::array();
+    for (const RunRecord& r : runs) list.push_back(RunJson(r));
+    context.PrintJson({{"runs", list},
+                       {"params", std::vector<std::string>(params.begin(), params.end())},
+                       {"metrics", std::vector<std::string>(metrics.begin(), metrics.end())}});
+    return absl::OkStatus();
+  }
+  std::vector<std::vector<std::string>> rows;
+  std::vector<std::string> header = {""};
+  for (const RunRecord& r : runs) header.push_back(r.id.substr(0, 12));
+  rows.push_back(header);
+  std::vector<std::string> names = {"name"};
+  for (const RunRecord& r : runs) names.push_back(r.name.empty() ? "-" : r.name);
+  rows.push_back(names);
+  for (const std::string& k : params) {
+    std::vector<std::string> row = {"param " + k};
+    for (const RunRecord& r : runs) {
+      auto it = r.params.find(k);
+      row.push_back(it == r.params.end() ? "-" : it->second);
+    }
+    rows.push_back(std::move(row));
+  }
+  for (const std::string& k : metrics) {
+    std::vector<std::string> row = {"metric " + k};
+    for (const RunRecord& r : runs) {
+      auto it = r.latest_metrics.find(k);
+      row.push_back(it == r.latest_metrics.end() ? "-" : FormatNumber(it->second));
+    }
+    rows.push_back(std::move(row));
+  }
+  context.Print(FormatRows(rows));
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 void AddModelsCommand(CLI::App& app, CommandContext& context) {
@@ -274,6 +324,14 @@ void AddModelsCommand(CLI::App& app, CommandContext& context) {
   CLI::App* runs_show = runs->add_subcommand("show", "One run: parameters, metrics, artifacts");
   runs_show->add_option("run", *ref, "Run id or a unique prefix")->required()->type_name("RUN");
   context.Bind(runs_show, [&context, ref]() { return ShowRun(context, *ref); });
+  auto ids = std::make_shared<std::vector<std::string>>();
+  CLI::App* runs_compare =
+      runs->add_subcommand("compare", "Runs side by side: their parameters and metrics");
+  runs_compare->add_option("runs", *ids, "Two or more run ids (or unique prefixes)")
+      ->required()
+      ->expected(2, 100)
+      ->type_name("RUN");
+  context.Bind(runs_compare, [&context, ids]() { return CompareRuns(context, *ids); });
 }
 
 }  // namespace keel::cli
