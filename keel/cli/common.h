@@ -2,6 +2,7 @@
 #ifndef KEEL_CLI_COMMON_H_
 #define KEEL_CLI_COMMON_H_
 
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -9,6 +10,7 @@
 #include "keel/base/status.h"
 #include "keel/cli/context.h"
 #include "keel/lake/lake.h"
+#include "nlohmann/json.hpp"
 
 namespace keel::cli {
 
@@ -20,6 +22,9 @@ StatusOr<DatasetVersionRecord> ResolveDatasetArg(Lake& lake, const std::string& 
 
 // Left-aligned columns separated by two spaces; the first row is the header.
 std::string FormatRows(const std::vector<std::vector<std::string>>& rows);
+
+// {"name": value, ...}, keys sorted.
+nlohmann::json MetricsJson(const std::map<std::string, double>& metrics);
 
 // A metric or statistic for people: 4 significant digits ("0.9731",
 // "1.234e+06"), "-" for NaN.

@@ -2,6 +2,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "keel/base/hash.h"
+#include "keel/cli/common.h"
 #include "nlohmann/json.hpp"
 
 namespace keel::cli {
@@ -15,9 +16,7 @@ StatusOr<ModelVersionRecord> StoreModelVersion(Lake& lake, const learn::Bundle& 
   record.bundle_size_bytes = static_cast<int64_t>(bytes.size());
   record.learner = m.learner;
   record.task = std::string(learn::TaskName(m.task));
-  nlohmann::json metrics = nlohmann::json::object();
-  for (const auto& [name, value] : m.metrics) metrics[name] = value;
-  record.metrics_json = metrics.dump();
+  record.metrics_json = MetricsJson(m.metrics).dump();
   record.params_json = m.params_json;
   // The bundle first: a crash before the registry commit leaves an
   // unreferenced object, never a version without its bundle.

@@ -47,12 +47,6 @@ struct TrainArgs {
   uint64_t seed = 42;
 };
 
-json MetricsJson(const std::map<std::string, double>& metrics) {
-  json out = json::object();
-  for (const auto& [name, value] : metrics) out[name] = value;
-  return out;
-}
-
 std::string MetricsLine(const std::map<std::string, double>& metrics) {
   std::vector<std::string> parts;
   for (const auto& [name, value] : metrics)
@@ -233,18 +227,20 @@ Status Predict(CommandContext& context, const std::string& model_ref, const std:
   KEEL_ASSIGN_OR_RETURN(LoadedModel model, LoadModelVersion(*lake, model_ref));
   std::string described;
   KEEL_ASSIGN_OR_RETURN(Table table, ReadData(context, *lake, data, &described));
-  // Score in chunks, so progress moves and memory for scores stays bounded.
+  // Score in chunks, so progress moves and the feature matrix stays bounded.
   constexpr int64_t kChunk = 65536;
   Progress progress(absl::StrCat("predict ", model.record.model), table.num_rows(), "rows",
                     context.progress_options());
-  std::vector<Table> parts;
+  // Scores for all rows, chunk by chunk, then one typed output table.
+  learn::Matrix scores(table.num_rows(), model.bundle.model().num_outputs());
   for (int64_t start = 0; start < table.num_rows(); start += kChunk) {
-    KEEL_ASSIGN_OR_RETURN(Table part, model.bundle.Predict(table.Slice(start, kChunk)));
-    parts.push_back(std::move(part));
+    KEEL_ASSIGN_OR_RETURN(learn::Matrix x, model.bundle.Features(table.Slice(start, kChunk)));
+    learn::Matrix part;
+    KEEL_RETURN_IF_ERROR(model.bundle.model().Predict(x, &part));
+    std::copy(part.data(), part.data() + part.rows() * part.cols(), scores.row(start).data());
     progress.Set(std::min(table.num_rows(), start + kChunk));
   }
-  // Concatenate the chunks column by column.
-  const Schema schema = model.bundle.OutputSchema();
+  KEEL_ASSIGN_OR_RETURN(Table predicted, model.bundle.ScoresToTable(scores));
   std::vector<Field> fields;
   std::vector<Column> columns;
   if (keep_inputs) {
@@ -253,35 +249,11 @@ Status Predict(CommandContext& context, const std::string& model_ref, const std:
       columns.push_back(table.column(c));
     }
   }
-  for (int c = 0; c < schema.num_fields(); ++c) {
-    ColumnBuilder builder(schema.field(c).type);
-    builder.Reserve(table.num_rows());
-    for (const Table& part : parts) {
-      const Column& column = part.column(c);
-      for (int64_t r = 0; r < column.length(); ++r) {
-        switch (column.type()) {
-          case DataType::kBool:
-            builder.AppendBool(column.BoolValues()[r] != 0);
-            break;
-          case DataType::kInt64:
-            builder.AppendInt64(column.Int64Values()[r]);
-            break;
-          case DataType::kFloat64:
-            builder.AppendFloat64(column.Float64Values()[r]);
-            break;
-          case DataType::kString:
-            builder.AppendString(column.StringAt(r));
-            break;
-          case DataType::kTimestamp:
-            builder.AppendTimestamp(column.TimestampValues()[r]);
-            break;
-        }
-      }
-    }
-    Field field = schema.field(c);
+  for (int c = 0; c < predicted.num_columns(); ++c) {
+    Field field = predicted.schema().field(c);
     if (keep_inputs && table.schema().IndexOf(field.name) >= 0) field.name = "keel_" + field.name;
     fields.push_back(field);
-    columns.push_back(builder.Finish());
+    columns.push_back(predicted.column(c));
   }
   KEEL_ASSIGN_OR_RETURN(Schema out_schema, Schema::Make(std::move(fields)));
   KEEL_ASSIGN_OR_RETURN(Table result, Table::Make(std::move(out_schema), std::move(columns)));
