@@ -38,12 +38,6 @@ std::string FormatRows(const std::vector<std::vector<std::string>>& rows) {
   return out;
 }
 
-nlohmann::json MetricsJson(const std::map<std::string, double>& metrics) {
-  nlohmann::json out = nlohmann::json::object();
-  for (const auto& [name, value] : metrics) out[name] = value;
-  return out;
-}
-
 std::string FormatNumber(double value) {
   if (std::isnan(value)) return "-";
   return absl::StrFormat("%.4g", value);

@@ -10,6 +10,7 @@
 #include "keel/base/status.h"
 #include "keel/cli/context.h"
 #include "keel/lake/lake.h"
+#include "keel/learn/model_store.h"
 #include "nlohmann/json.hpp"
 
 namespace keel::cli {
@@ -23,8 +24,11 @@ StatusOr<DatasetVersionRecord> ResolveDatasetArg(Lake& lake, const std::string& 
 // Left-aligned columns separated by two spaces; the first row is the header.
 std::string FormatRows(const std::vector<std::vector<std::string>>& rows);
 
-// {"name": value, ...}, keys sorted.
-nlohmann::json MetricsJson(const std::map<std::string, double>& metrics);
+// The model store lives in learn/ (the server loads models too).
+using learn::LoadedModel;
+using learn::LoadModelVersion;
+using learn::MetricsJson;
+using learn::StoreModelVersion;
 
 // A metric or statistic for people: 4 significant digits ("0.9731",
 // "1.234e+06"), "-" for NaN.

@@ -13,7 +13,7 @@
 #include "keel/base/time.h"
 #include "keel/cli/commands.h"
 #include "keel/cli/common.h"
-#include "keel/cli/model_store.h"
+#include "keel/learn/model_store.h"
 #include "keel/cli/version.h"
 #include "keel/learn/bundle_file.h"
 

@@ -14,7 +14,7 @@
 #include "keel/base/progress.h"
 #include "keel/cli/commands.h"
 #include "keel/cli/common.h"
-#include "keel/cli/model_store.h"
+#include "keel/learn/model_store.h"
 #include "keel/cli/version.h"
 #include "keel/learn/bundle.h"
 #include "keel/learn/train.h"

@@ -1,21 +1,25 @@
-#include "keel/cli/model_store.h"
+#include "keel/learn/model_store.h"
 
 #include "absl/strings/str_cat.h"
 #include "keel/base/hash.h"
-#include "keel/cli/common.h"
-#include "nlohmann/json.hpp"
 
-namespace keel::cli {
+namespace keel::learn {
 
-StatusOr<ModelVersionRecord> StoreModelVersion(Lake& lake, const learn::Bundle& bundle,
+nlohmann::json MetricsJson(const std::map<std::string, double>& metrics) {
+  nlohmann::json out = nlohmann::json::object();
+  for (const auto& [name, value] : metrics) out[name] = value;
+  return out;
+}
+
+StatusOr<ModelVersionRecord> StoreModelVersion(Lake& lake, const Bundle& bundle,
                                                ModelVersionRecord record) {
   KEEL_ASSIGN_OR_RETURN(std::string bytes, bundle.Save());
-  const learn::BundleManifest& m = bundle.manifest();
+  const BundleManifest& m = bundle.manifest();
   record.bundle_sha256 = Sha256Hex(bytes);
   record.bundle_key = absl::StrCat("models/", record.model, "/", record.bundle_sha256, ".keel");
   record.bundle_size_bytes = static_cast<int64_t>(bytes.size());
   record.learner = m.learner;
-  record.task = std::string(learn::TaskName(m.task));
+  record.task = std::string(TaskName(m.task));
   record.metrics_json = MetricsJson(m.metrics).dump();
   record.params_json = m.params_json;
   // The bundle first: a crash before the registry commit leaves an
@@ -35,8 +39,8 @@ StatusOr<LoadedModel> LoadModelVersion(Lake& lake, const std::string& ref) {
                                             record.version, " (", record.bundle_key,
                                             ") does not match the checksum the registry holds"));
   }
-  KEEL_ASSIGN_OR_RETURN(learn::Bundle bundle, learn::Bundle::Load(bytes));
+  KEEL_ASSIGN_OR_RETURN(Bundle bundle, Bundle::Load(bytes));
   return LoadedModel{std::move(record), std::move(bundle)};
 }
 
-}  // namespace keel::cli
+}  // namespace keel::learn
