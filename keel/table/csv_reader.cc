@@ -10,6 +10,7 @@
 #include "keel/table/csv_batch.h"
 #include "keel/table/csv_column_accumulator.h"
 #include "keel/table/csv_convert.h"
+#include "keel/table/csv_stream.h"
 #include "keel/table/csv_tokenizer.h"
 #include "keel/table/input_stream.h"
 #include "keel/table/parallel.h"
@@ -91,7 +92,22 @@ class CsvParser {
   StatusOr<Table> Run(InputStream* stream, const std::vector<CellType>* forced, bool* restart,
                       std::vector<CellType>* types);
 
+  // Streaming (csv_stream.h): every column's type is fixed before the first
+  // row (schema_override names the file lacks are ignored, other columns
+  // are strings), and the rows go to `sink` in tables of at least
+  // `chunk_rows` rows (the last may be shorter) instead of into the result.
+  void SetStream(int64_t chunk_rows, const CsvChunkSink* sink) {
+    stream_chunk_rows_ = chunk_rows;
+    stream_sink_ = sink;
+  }
+
  private:
+  // Streaming: hands the rows accumulated so far to the sink when there
+  // are chunk_rows of them, or at the end of the input.
+  Status MaybeEmit(bool eof);
+  // The accumulated columns as a table; the accumulators are left empty.
+  StatusOr<Table> FinishTable();
+
   Status ReadHeader(const Tokenized& first, const char* text);
   Status SetUpTypes(const std::vector<CellType>* forced);
   // Parses the complete rows of text[0, size); sets *consumed and
@@ -118,6 +134,11 @@ class CsvParser {
   std::vector<Tokenized> spare_tokens_;  // reused: no page faults per batch
   csv_internal::BufferPool pool_;
   bool restart_ = false;  // results are dropped; only types are learnt
+  const CsvChunkSink* stream_sink_ = nullptr;
+  int64_t stream_chunk_rows_ = 0;
+  int64_t emitted_rows_ = 0;
+  int64_t emitted_chunks_ = 0;
+  bool stopped_ = false;  // the sink asked for no more rows
   int64_t line_ = 1;      // line number of the batch text's first byte
   int64_t rows_ = 0;
 };
@@ -175,6 +196,7 @@ Status CsvParser::SetUpTypes(const std::vector<CellType>* forced) {
   columns_.resize(num_columns_);
   for (const auto& [name, type] : options_.schema_override) {
     const auto it = std::find(names_.begin(), names_.end(), name);
+    if (it == names_.end() && stream_sink_ != nullptr) continue;
     if (it == names_.end()) {
       return absl::InvalidArgumentError(absl::StrCat(
           name_, ": schema_override names column '", name, "', which the file does not have (",
@@ -184,6 +206,12 @@ Status CsvParser::SetUpTypes(const std::vector<CellType>* forced) {
     }
     types_[it - names_.begin()] = csv_internal::FromDataType(type);
     fixed_[it - names_.begin()] = true;
+  }
+  if (stream_sink_ != nullptr) {
+    for (int c = 0; c < num_columns_; ++c) {
+      if (!fixed_[c]) types_[c] = CellType::kString;
+      fixed_[c] = true;
+    }
   }
   if (forced != nullptr) {
     for (int c = 0; c < num_columns_; ++c) {
@@ -499,6 +527,10 @@ StatusOr<Table> CsvParser::Run(InputStream* stream, const std::vector<CellType>*
     size_t consumed = 0;
     int64_t newlines = 0;
     KEEL_RETURN_IF_ERROR(ParseBatch(text, size, batch.eof, &consumed, &newlines));
+    if (stream_sink_ != nullptr) {
+      KEEL_RETURN_IF_ERROR(MaybeEmit(batch.eof));
+      if (stopped_) break;
+    }
     if (batch.eof) {
       // At the end every byte is a row, a blank line or an error.
       if (consumed != size) return absl::InternalError(name_ + ": CSV input left unparsed");
@@ -515,7 +547,11 @@ StatusOr<Table> CsvParser::Run(InputStream* stream, const std::vector<CellType>*
 
   *restart = restart_;
   *types = types_;
-  if (restart_) return Table();
+  if (restart_ || stream_sink_ != nullptr) return Table();
+  return FinishTable();
+}
+
+StatusOr<Table> CsvParser::FinishTable() {
   std::vector<Column> columns(num_columns_);
   parallel_.For(num_columns_, [&](int64_t c) { columns[c] = columns_[c].Finish(); });
   std::vector<Field> fields;
@@ -524,6 +560,23 @@ StatusOr<Table> CsvParser::Run(InputStream* stream, const std::vector<CellType>*
   }
   KEEL_ASSIGN_OR_RETURN(Schema schema, Schema::Make(std::move(fields)));
   return Table::Make(std::move(schema), std::move(columns));
+}
+
+Status CsvParser::MaybeEmit(bool eof) {
+  const int64_t pending = rows_ - emitted_rows_;
+  if (pending < stream_chunk_rows_ && !(eof && (pending > 0 || emitted_chunks_ == 0))) {
+    return absl::OkStatus();
+  }
+  // Types are fixed, so a column that saw no batch yet still gets its type.
+  for (int c = 0; c < num_columns_; ++c) columns_[c].WidenTo(types_[c]);
+  KEEL_ASSIGN_OR_RETURN(Table chunk, FinishTable());
+  columns_.clear();
+  columns_.resize(num_columns_);
+  emitted_rows_ = rows_;
+  ++emitted_chunks_;
+  KEEL_ASSIGN_OR_RETURN(StreamControl control, (*stream_sink_)(chunk));
+  stopped_ = control == StreamControl::kStop;
+  return absl::OkStatus();
 }
 
 Status ValidateOptions(const CsvReadOptions& options) {
@@ -567,6 +620,21 @@ StatusOr<Table> ReadWithPasses(const CsvReadOptions& options, const std::string&
 }
 
 }  // namespace
+
+namespace csv_internal {
+
+Status StreamCsvInput(InputStream* stream, const CsvReadOptions& options, const std::string& name,
+                      int64_t chunk_rows, const CsvChunkSink& sink, CsvReadStats* stats) {
+  KEEL_RETURN_IF_ERROR(ValidateOptions(options));
+  if (stats != nullptr) *stats = CsvReadStats();
+  CsvParser parser(options, name, stats);
+  parser.SetStream(std::max<int64_t>(chunk_rows, 1), &sink);
+  bool restart = false;
+  std::vector<CellType> types;
+  return parser.Run(stream, nullptr, &restart, &types).status();
+}
+
+}  // namespace csv_internal
 
 StatusOr<Table> ReadCsv(const std::string& path, const CsvReadOptions& options,
                         CsvReadStats* stats) {
