@@ -185,7 +185,17 @@ StatusOr<Fitted> FitOnce(const Table& inputs, const Targets& targets, Task task,
   Table valid = inputs.Take(valid_rows);
   if (spec.transform.has_value()) {
     KEEL_ASSIGN_OR_RETURN(transform::Pipeline pipeline, transform::Pipeline::Make(*spec.transform));
-    KEEL_ASSIGN_OR_RETURN(transform::Pipeline::FitResult fit, pipeline.FitTransform(train));
+    // The label is fit-only: supervised steps (target encoding, feature
+    // selection) learn from it; the fitted pipeline does not take it as an
+    // input. Classes come as their indices 0..k-1.
+    transform::FitOptions fit_options;
+    if (IsSupervised(task)) {
+      ColumnBuilder y(DataType::kFloat64);
+      for (int64_t r : train_rows) y.AppendFloat64(targets.y[r]);
+      fit_options = {.target = spec.target, .y = y.Finish()};
+    }
+    KEEL_ASSIGN_OR_RETURN(transform::Pipeline::FitResult fit,
+                          pipeline.FitTransform(train, fit_options));
     train = std::move(fit.transformed);
     if (!valid_rows.empty()) {
       KEEL_ASSIGN_OR_RETURN(valid, fit.pipeline.Transform(valid));

@@ -26,24 +26,55 @@ StatusOr<Pipeline> Pipeline::Make(PipelineSpec spec, const TransformRegistry& re
   return p;
 }
 
-StatusOr<Pipeline::FitResult> Pipeline::FitTransform(const Table& table) const {
-  FitNotes notes;
+StatusOr<Pipeline::FitResult> Pipeline::FitTransform(const Table& table,
+                                                     const FitOptions& options) const {
+  FitContext context;
+  Table inputs = table;
+  Column y;
+  if (options.y.has_value()) {
+    y = *options.y;
+    context.target_name = options.target.empty() ? "target" : options.target;
+    if (y.length() != table.num_rows()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("the target '", context.target_name, "' has ", y.length(),
+                       " values but the table has ", table.num_rows(), " rows"));
+    }
+    context.target = &y;
+  } else if (!options.target.empty()) {
+    const int c = table.schema().IndexOf(options.target);
+    if (c < 0) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "the target column '", options.target, "' is not in the table.",
+          DidYouMean(options.target, table.schema().names()),
+          " Columns: ", absl::StrJoin(table.schema().names(), ", ")));
+    }
+    y = table.column(c);
+    context.target = &y;
+    context.target_name = options.target;
+    std::vector<std::string> names;
+    for (const std::string& name : table.schema().names()) {
+      if (name != options.target) names.push_back(name);
+    }
+    KEEL_ASSIGN_OR_RETURN(inputs, table.SelectColumns(names));
+  }
   std::vector<std::unique_ptr<FittedStep>> steps;
-  Table current = table;
+  Table current = inputs;
   for (const auto& t : transforms_) {
-    KEEL_ASSIGN_OR_RETURN(transform::Transform::FitResult r, t->FitTransform(current, &notes));
+    KEEL_ASSIGN_OR_RETURN(transform::Transform::FitResult r, t->FitTransform(current, &context));
     steps.push_back(std::move(r.step));
     current = std::move(r.transformed);
   }
-  KEEL_ASSIGN_OR_RETURN(FittedPipeline fitted,
-                        FittedPipeline::Build(table.schema(), spec_.remainder, std::move(steps),
-                                              std::move(notes.warnings)));
+  KEEL_ASSIGN_OR_RETURN(
+      FittedPipeline fitted,
+      FittedPipeline::Build(inputs.schema(), spec_.remainder, std::move(steps),
+                            std::move(context.warnings),
+                            context.target != nullptr ? context.target_name : ""));
   KEEL_ASSIGN_OR_RETURN(Table out, current.SelectColumns(fitted.output_schema().names()));
   return FitResult{std::move(fitted), std::move(out)};
 }
 
-StatusOr<FittedPipeline> Pipeline::Fit(const Table& table) const {
-  KEEL_ASSIGN_OR_RETURN(FitResult r, FitTransform(table));
+StatusOr<FittedPipeline> Pipeline::Fit(const Table& table, const FitOptions& options) const {
+  KEEL_ASSIGN_OR_RETURN(FitResult r, FitTransform(table, options));
   return std::move(r.pipeline);
 }
 
@@ -51,7 +82,8 @@ StatusOr<FittedPipeline> Pipeline::Fit(const Table& table) const {
 
 StatusOr<FittedPipeline> FittedPipeline::Build(Schema input_schema, Remainder remainder,
                                                std::vector<std::unique_ptr<FittedStep>> steps,
-                                               std::vector<std::string> warnings) {
+                                               std::vector<std::string> warnings,
+                                               std::string target_name) {
   FittedPipeline p;
   const int num_inputs = input_schema.num_fields();
   // The table as it flows through the steps: (field, slot) in column order.
@@ -67,6 +99,7 @@ StatusOr<FittedPipeline> FittedPipeline::Build(Schema input_schema, Remainder re
   }
   for (int s = 0; s < static_cast<int>(steps.size()); ++s) {
     const FittedStep& step = *steps[s];
+    std::vector<int> joint_in, joint_out;
     for (int k = 0; k < static_cast<int>(step.inputs().size()); ++k) {
       const std::string& name = step.inputs()[k];
       auto it = std::find_if(live.begin(), live.end(),
@@ -83,7 +116,12 @@ StatusOr<FittedPipeline> FittedPipeline::Build(Schema input_schema, Remainder re
       }
       if (it->slot < num_inputs) touched[it->slot] = true;
       Binding b{s, k, it->slot, static_cast<int>(p.slot_types_.size())};
-      p.plan_.push_back(b);
+      if (step.joint()) {
+        joint_in.push_back(b.in_slot);
+        joint_out.push_back(b.out_first);
+      } else {
+        p.plan_.push_back(b);
+      }
       std::vector<Live> outs;
       for (const Field& f : step.OutputFields(k)) {
         outs.push_back({f, static_cast<int>(p.slot_types_.size())});
@@ -91,6 +129,12 @@ StatusOr<FittedPipeline> FittedPipeline::Build(Schema input_schema, Remainder re
       }
       it = live.erase(it);
       live.insert(it, outs.begin(), outs.end());
+    }
+    if (step.joint()) {
+      const int first = static_cast<int>(p.joint_slots_.size());
+      p.joint_slots_.insert(p.joint_slots_.end(), joint_in.begin(), joint_in.end());
+      p.joint_slots_.insert(p.joint_slots_.end(), joint_out.begin(), joint_out.end());
+      p.plan_.push_back(Binding{s, -1, first, first + static_cast<int>(joint_in.size())});
     }
     std::set<std::string> names;
     for (const Live& l : live) {
@@ -116,6 +160,7 @@ StatusOr<FittedPipeline> FittedPipeline::Build(Schema input_schema, Remainder re
   p.remainder_ = remainder;
   p.steps_ = std::move(steps);
   p.warnings_ = std::move(warnings);
+  p.target_name_ = std::move(target_name);
   return p;
 }
 
@@ -172,6 +217,11 @@ Status FittedPipeline::TransformRow(Row* row) const {
     }
   }
   for (const Binding& b : plan_) {
+    if (b.k < 0) {
+      KEEL_RETURN_IF_ERROR(steps_[b.step]->TransformJoint(slots, joint_slots_.data() + b.in_slot,
+                                                          joint_slots_.data() + b.out_first));
+      continue;
+    }
     KEEL_RETURN_IF_ERROR(
         steps_[b.step]->TransformValue(b.k, slots[b.in_slot], slots + b.out_first));
   }
@@ -200,7 +250,30 @@ nlohmann::json FittedPipeline::ToJson() const {
   }
   j["outputs"] = outputs;
   j["warnings"] = warnings_;
+  if (!target_name_.empty()) j["target"] = target_name_;
   return j;
+}
+
+nlohmann::json FittedPipeline::SelectionReport() const {
+  nlohmann::json report;
+  report["target"] = target_name_.empty() ? nlohmann::json(nullptr) : nlohmann::json(target_name_);
+  nlohmann::json steps = nlohmann::json::array();
+  nlohmann::json kept = nlohmann::json::array();
+  nlohmann::json dropped = nlohmann::json::array();
+  for (const auto& step : steps_) {
+    nlohmann::json r = step->SelectionReport();
+    if (r.is_null()) continue;
+    r["step"] = step->kind();
+    r["name"] = step->name();
+    for (const auto& c : r.at("columns")) {
+      (c.at("kept").get<bool>() ? kept : dropped).push_back(c.at("column"));
+    }
+    steps.push_back(std::move(r));
+  }
+  report["steps"] = std::move(steps);
+  report["kept"] = std::move(kept);
+  report["dropped"] = std::move(dropped);
+  return report;
 }
 
 StatusOr<std::string> FittedPipeline::ToJsonString() const {
@@ -251,7 +324,7 @@ StatusOr<FittedPipeline> FittedPipeline::FromJson(std::string_view text,
         FittedPipeline p,
         Build(std::move(input_schema),
               remainder == "drop" ? Remainder::kDrop : Remainder::kPassthrough, std::move(steps),
-              j.at("warnings").get<std::vector<std::string>>()));
+              j.at("warnings").get<std::vector<std::string>>(), j.value("target", "")));
     std::vector<std::string> outputs;
     for (const auto& o : j.at("outputs")) outputs.push_back(o.at("name").get<std::string>());
     if (outputs != p.output_schema().names()) {

@@ -6,6 +6,7 @@
 #define KEEL_TRANSFORM_PIPELINE_H_
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -28,14 +29,25 @@ class FittedPipeline {
   FittedPipeline(FittedPipeline&&) = default;
   FittedPipeline& operator=(FittedPipeline&&) = default;
 
-  // The table it was fitted on (every column, also those it drops).
+  // The table it was fitted on (every column, also those it drops), less
+  // the fit-time target.
   const Schema& input_schema() const { return input_schema_; }
+  // The label it was fitted with (FitOptions), "" when none; for reports.
+  const std::string& target_name() const { return target_name_; }
   const Schema& output_schema() const { return output_schema_; }
   Remainder remainder() const { return remainder_; }
   int num_steps() const { return static_cast<int>(steps_.size()); }
   const FittedStep& step(int i) const { return *steps_[i]; }
   // Notes from fitting (constant columns under scaling, merged bins).
   const std::vector<std::string>& warnings() const { return warnings_; }
+
+  // What the feature selection steps kept and dropped, and why:
+  // {"target": name, "steps": [{"step", "name", "criterion", "columns":
+  // [{"column", "kept", "reason", and the statistics used: "score",
+  // "p_value", "variance", "correlated_with", "correlation", "coefficient",
+  // "rank"}]}], "kept": [...], "dropped": [...]} ("kept"/"dropped" over
+  // every selection step, in order).
+  nlohmann::json SelectionReport() const;
 
   // The table path. Columns the pipeline does not need are ignored; the
   // output has output_schema(). Errors: InvalidArgument when a needed column
@@ -67,10 +79,13 @@ class FittedPipeline {
   FittedPipeline() = default;
   static StatusOr<FittedPipeline> Build(Schema input_schema, Remainder remainder,
                                         std::vector<std::unique_ptr<FittedStep>> steps,
-                                        std::vector<std::string> warnings);
+                                        std::vector<std::string> warnings,
+                                        std::string target_name);
 
   // Row plan: step `step` maps slot `in_slot` (its input k) to the slots
-  // [out_first, out_first + OutputFields(k).size()).
+  // [out_first, out_first + OutputFields(k).size()). A joint step has one
+  // binding with k = -1: its input slots are joint_slots_[in_slot...] and
+  // the first slots of its outputs joint_slots_[out_first...], one per input.
   struct Binding {
     int step;
     int k;
@@ -83,10 +98,26 @@ class FittedPipeline {
   Remainder remainder_ = Remainder::kPassthrough;
   std::vector<std::unique_ptr<FittedStep>> steps_;
   std::vector<std::string> warnings_;
+  std::string target_name_;
+  std::vector<int> joint_slots_;
   std::vector<int> needed_inputs_;  // indices into input_schema_
   std::vector<Binding> plan_;
   std::vector<DataType> slot_types_;
   std::vector<int> output_slots_;
+};
+
+// How to fit a pipeline. The target (the label) is fit-only: supervised
+// steps (target encoding, select_k_best, select_from_model) learn from it,
+// and the fitted pipeline neither needs nor reads it, so serving does not
+// need the label.
+struct FitOptions {
+  // The label column's name. Without `y`, it is taken from the fitted table
+  // and removed from the pipeline's inputs. Empty: no label (a supervised
+  // step then fails, saying how to give one).
+  std::string target;
+  // The label given apart from the table, one value per row (keel train
+  // passes it this way); `target` names it (default "target").
+  std::optional<Column> y;
 };
 
 // A pipeline as specified. Cheap to copy (the transforms are shared and
@@ -102,15 +133,17 @@ class Pipeline {
   const PipelineSpec& spec() const { return spec_; }
 
   // Fits every step in order on `table` (each on the previous one's output).
-  StatusOr<FittedPipeline> Fit(const Table& table) const;
+  // Errors: as the steps' fits, and InvalidArgument when options.target is
+  // not a column of the table or `y` has another length than the table.
+  StatusOr<FittedPipeline> Fit(const Table& table, const FitOptions& options = {}) const;
 
   // Fits and returns the transformed training table too (out-of-fold values
-  // for target encoding).
+  // for target encoding; without the target column).
   struct FitResult {
     FittedPipeline pipeline;
     Table transformed;
   };
-  StatusOr<FitResult> FitTransform(const Table& table) const;
+  StatusOr<FitResult> FitTransform(const Table& table, const FitOptions& options = {}) const;
 
  private:
   PipelineSpec spec_;

@@ -279,8 +279,9 @@ TEST(TransformErrorsTest, InvalidSpecsSayFileLineColumn) {
   const Table table = Mixed();
   EXPECT_EQ(FitError("steps:\n  - step: one_hott\n    columns: [city]\n", table),
             "prep.yaml:2:11: unknown step 'one_hott'. Did you mean 'one_hot'? Known steps: bin, "
-            "clip, datetime, drop_missing, frequency, hashing, impute, log1p, one_hot, ordinal, "
-            "scale, target");
+            "clip, correlation_filter, count_vectorizer, datetime, drop_missing, frequency, "
+            "hashing, hashing_vectorizer, impute, log1p, one_hot, ordinal, scale, "
+            "select_from_model, select_k_best, target, tfidf, variance_threshold");
   EXPECT_EQ(FitError("steps:\n  - step: one_hot\n    columns: [city]\n    min_freq: 3\n", table),
             "prep.yaml:4:5: step 'one_hot': unknown parameter 'min_freq'. Did you mean "
             "'min_frequency'? Parameters: handle_unknown, min_frequency, max_categories");
@@ -316,8 +317,10 @@ TEST(TransformErrorsTest, ApplyTimeInputProblems) {
 TEST(TransformErrorsTest, RegistryListsKnownSteps) {
   auto found = TransformRegistry::Default().Find("scaler");
   EXPECT_EQ(found.status().message(),
-            "unknown step 'scaler'. Did you mean 'scale'? Known steps: bin, clip, datetime, "
-            "drop_missing, frequency, hashing, impute, log1p, one_hot, ordinal, scale, target");
+            "unknown step 'scaler'. Did you mean 'scale'? Known steps: bin, clip, "
+            "correlation_filter, count_vectorizer, datetime, drop_missing, frequency, hashing, "
+            "hashing_vectorizer, impute, log1p, one_hot, ordinal, scale, select_from_model, "
+            "select_k_best, target, tfidf, variance_threshold");
 }
 
 }  // namespace

@@ -4,11 +4,16 @@
 
 namespace keel::transform {
 
+void RegisterSelectionSteps(TransformRegistry* registry);  // selection_steps.cc
+void RegisterTextSteps(TransformRegistry* registry);       // text_steps.cc
+
 void RegisterBuiltinTransforms(TransformRegistry* registry) {
   RegisterNumericSteps(registry);
   RegisterCategoricalSteps(registry);
   RegisterTargetAndHashingSteps(registry);
   RegisterExtractSteps(registry);
+  RegisterSelectionSteps(registry);
+  RegisterTextSteps(registry);
 }
 
 }  // namespace keel::transform

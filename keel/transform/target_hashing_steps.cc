@@ -8,6 +8,7 @@
 #include "keel/transform/categories.h"
 #include "keel/transform/column_util.h"
 #include "keel/transform/steps.h"
+#include "keel/transform/text_util.h"
 
 namespace keel::transform {
 namespace {
@@ -30,14 +31,14 @@ class TargetTransform : public Transform {
 
   StatusOr<std::unique_ptr<FittedStep>> FitImpl(const Table& table,
                                                 const std::vector<std::string>& columns,
-                                                FitNotes*) const override {
-    KEEL_ASSIGN_OR_RETURN(Fitted f, FitAll(table, columns, false));
+                                                FitNotes* context) const override {
+    KEEL_ASSIGN_OR_RETURN(Fitted f, FitAll(table, columns, *context, false));
     return std::move(f.step);
   }
 
   StatusOr<FitResult> FitTransformImpl(const Table& table, const std::vector<std::string>& columns,
-                                       FitNotes*) const override {
-    KEEL_ASSIGN_OR_RETURN(Fitted f, FitAll(table, columns, true));
+                                       FitNotes* context) const override {
+    KEEL_ASSIGN_OR_RETURN(Fitted f, FitAll(table, columns, *context, true));
     // Transform normally for the layout, then swap in the out-of-fold values.
     KEEL_ASSIGN_OR_RETURN(Table t, f.step->TransformTable(table));
     std::vector<Column> cols = t.columns();
@@ -51,21 +52,41 @@ class TargetTransform : public Transform {
   }
 
  private:
-  StatusOr<Fitted> FitAll(const Table& table, const std::vector<std::string>& columns,
-                          bool out_of_fold) const {
+  // The label: the pipeline's fit-time target (FitContext), or the older
+  // form `target: COLUMN`, a column of the table (then also a pipeline input
+  // needed at apply time), unless it names the fit-time target.
+  StatusOr<Column> LabelColumn(const Table& table, const FitContext& context,
+                         std::string* target_name) const {
     const Params& params = spec().params;
-    KEEL_ASSIGN_OR_RETURN(std::string target_name, params.GetString("target", ""));
-    if (target_name.empty()) {
-      return params.Error("target", "required: the numeric label column to encode against");
+    KEEL_ASSIGN_OR_RETURN(*target_name, params.GetString("target", ""));
+    if (target_name->empty()) {
+      KEEL_ASSIGN_OR_RETURN(const Column* y, RequireTarget(context, spec().Label()));
+      *target_name = context.target_name;
+      return *y;
     }
+    if (context.target != nullptr && context.target_name == *target_name) return *context.target;
+    auto column = table.ColumnByName(*target_name);
+    if (!column.ok()) {
+      std::string message(column.status().message());
+      if (!message.empty() && message.back() == '.') message.pop_back();
+      return params.Error(
+          "target", absl::StrCat(message,
+                                 "; leave out `target:` and fit the pipeline with the label as "
+                                 "its target (keel train --target) instead"));
+    }
+    return *column;
+  }
+
+  StatusOr<Fitted> FitAll(const Table& table, const std::vector<std::string>& columns,
+                          const FitContext& context, bool out_of_fold) const {
+    const Params& params = spec().params;
     KEEL_ASSIGN_OR_RETURN(double m, params.GetDouble("smoothing", 10));
     KEEL_ASSIGN_OR_RETURN(int64_t folds, params.GetInt("folds", 5, 2, 1000));
     KEEL_ASSIGN_OR_RETURN(int64_t seed, params.GetInt("seed", 0, 0, INT64_MAX));
     if (m < 0) return params.Error("smoothing", "expected a number >= 0");
-    auto target_column = table.ColumnByName(target_name);
-    if (!target_column.ok()) {
-      return params.Error("target", std::string(target_column.status().message()));
-    }
+    std::string target_name;
+    StatusOr<Column> target_column = LabelColumn(table, context, &target_name);
+    if (!target_column.ok()) return target_column.status();
     if (!(kNumericTypes & TypeBit(target_column->type()))) {
       return params.Error("target", absl::StrCat("column '", target_name, "' is ",
                                                  std::string(DataTypeName(target_column->type())),
@@ -153,49 +174,6 @@ class TargetTransform : public Transform {
 };
 
 // ---------------------------------------------------------------- hashing
-
-// MurmurHash3_x86_32 (Austin Appleby), as scikit-learn's murmurhash3_32.
-uint32_t Murmur3(std::string_view key, uint32_t seed) {
-  const auto* data = reinterpret_cast<const uint8_t*>(key.data());
-  const size_t len = key.size();
-  const size_t nblocks = len / 4;
-  uint32_t h1 = seed;
-  const uint32_t c1 = 0xcc9e2d51, c2 = 0x1b873593;
-  auto rotl = [](uint32_t x, int r) { return (x << r) | (x >> (32 - r)); };
-  for (size_t i = 0; i < nblocks; ++i) {
-    uint32_t k1;
-    std::memcpy(&k1, data + i * 4, 4);
-    k1 *= c1;
-    k1 = rotl(k1, 15);
-    k1 *= c2;
-    h1 ^= k1;
-    h1 = rotl(h1, 13);
-    h1 = h1 * 5 + 0xe6546b64;
-  }
-  const uint8_t* tail = data + nblocks * 4;
-  uint32_t k1 = 0;
-  switch (len & 3) {
-    case 3:
-      k1 ^= tail[2] << 16;
-      [[fallthrough]];
-    case 2:
-      k1 ^= tail[1] << 8;
-      [[fallthrough]];
-    case 1:
-      k1 ^= tail[0];
-      k1 *= c1;
-      k1 = rotl(k1, 15);
-      k1 *= c2;
-      h1 ^= k1;
-  }
-  h1 ^= static_cast<uint32_t>(len);
-  h1 ^= h1 >> 16;
-  h1 *= 0x85ebca6b;
-  h1 ^= h1 >> 13;
-  h1 *= 0xc2b2ae35;
-  h1 ^= h1 >> 16;
-  return h1;
-}
 
 class HashingStep : public FittedStep {
  public:

@@ -65,6 +65,18 @@ StatusOr<Table> FittedStep::TransformTable(const Table& table) const {
     }
     input_of[c] = static_cast<int>(k);
   }
+  std::vector<std::vector<Column>> joint_outs;
+  if (joint()) {
+    std::vector<const Column*> ins(inputs_.size());
+    for (int c = 0; c < schema.num_fields(); ++c) {
+      if (input_of[c] >= 0) ins[input_of[c]] = &table.column(c);
+    }
+    KEEL_ASSIGN_OR_RETURN(joint_outs, TransformColumnsJoint(ins));
+    if (joint_outs.size() != inputs_.size()) {
+      return absl::InternalError(absl::StrCat(Label(), ": joint outputs for ", joint_outs.size(),
+                                              " inputs, expected ", inputs_.size()));
+    }
+  }
   std::vector<Field> fields;
   std::vector<Column> columns;
   for (int c = 0; c < schema.num_fields(); ++c) {
@@ -74,7 +86,12 @@ StatusOr<Table> FittedStep::TransformTable(const Table& table) const {
       continue;
     }
     const int k = input_of[c];
-    KEEL_ASSIGN_OR_RETURN(std::vector<Column> outs, TransformColumn(k, table.column(c)));
+    std::vector<Column> outs;
+    if (joint()) {
+      outs = std::move(joint_outs[k]);
+    } else {
+      KEEL_ASSIGN_OR_RETURN(outs, TransformColumn(k, table.column(c)));
+    }
     std::vector<Field> out_fields = OutputFields(k);
     if (outs.size() != out_fields.size()) {
       return absl::InternalError(absl::StrCat(ColumnLabel(k), ": produced ", outs.size(),
@@ -94,6 +111,15 @@ StatusOr<Table> FittedStep::TransformTable(const Table& table) const {
   return Table::Make(*std::move(out_schema), std::move(columns));
 }
 
+Status FittedStep::TransformJoint(Value*, const int*, const int*) const {
+  return absl::InternalError(absl::StrCat(Label(), ": not a joint step"));
+}
+
+StatusOr<std::vector<std::vector<Column>>> FittedStep::TransformColumnsJoint(
+    const std::vector<const Column*>&) const {
+  return absl::InternalError(absl::StrCat(Label(), ": not a joint step"));
+}
+
 nlohmann::json FittedStep::ToJson() const {
   nlohmann::json j;
   j["step"] = kind_;
@@ -104,6 +130,14 @@ nlohmann::json FittedStep::ToJson() const {
 }
 
 // ---------------------------------------------------------------- Transform
+
+StatusOr<const Column*> RequireTarget(const FitContext& context, std::string_view label) {
+  if (context.target != nullptr) return context.target;
+  return absl::InvalidArgumentError(absl::StrCat(
+      std::string(label),
+      " needs the label: fit the pipeline with a target (keel train --target COLUMN; in C++ "
+      "Pipeline::Fit(table, {.target = \"COLUMN\"}))"));
+}
 
 StatusOr<std::vector<std::string>> Transform::ResolveColumns(const Table& table) const {
   KEEL_ASSIGN_OR_RETURN(std::vector<std::string> columns,

@@ -62,9 +62,25 @@ class FittedStep {
   // {"step": kind, "name": ..., "inputs": [...], "state": StateToJson()}.
   nlohmann::json ToJson() const;
 
+  // Feature selection steps: why each input was kept or dropped, as
+  // {"criterion": {...}, "columns": [{"column", "kept", "reason", ...}]}.
+  // Null for the other steps.
+  virtual nlohmann::json SelectionReport() const { return nullptr; }
+
+  // Joint steps compute the outputs of input k from several inputs
+  // (polynomial: a*b). They return true here and implement the two Joint
+  // calls; TransformValue and TransformColumn are then never called.
+  virtual bool joint() const { return false; }
+  // The row path of a joint step: input k's value is slots[in_slots[k]], its
+  // outputs go to slots[out_first[k]], slots[out_first[k] + 1], ...
+  virtual Status TransformJoint(Value* slots, const int* in_slots, const int* out_first) const;
+
  protected:
   // The outputs of input column k (already type-checked).
   virtual StatusOr<std::vector<Column>> TransformColumn(int k, const Column& column) const = 0;
+  // Joint steps: the outputs of every input k (inputs[k] is input k).
+  virtual StatusOr<std::vector<std::vector<Column>>> TransformColumnsJoint(
+      const std::vector<const Column*>& inputs) const;
   virtual nlohmann::json StateToJson() const = 0;
   // "<label>: column '<name>'" for messages.
   std::string ColumnLabel(int k) const;
@@ -76,11 +92,25 @@ class FittedStep {
   std::vector<std::string> inputs_;
 };
 
-// Notes from fitting that are not errors (a constant column under standard
-// scaling, quantile bins merged), for the user to read.
-struct FitNotes {
+// What a step sees while fitting besides the table: the label, for
+// supervised steps (target encoding, univariate selection), and a place for
+// notes. The label is fit-only: it is not a column of the table, and a
+// fitted step never reads it again.
+struct FitContext {
+  // One value per row of the table being fitted, or nullptr when the
+  // pipeline is fitted without a target (see FitOptions in pipeline.h).
+  const Column* target = nullptr;
+  std::string target_name;  // for messages and reports ("target" if unnamed)
+  // Notes from fitting that are not errors (a constant column under standard
+  // scaling, quantile bins merged), for the user to read.
   std::vector<std::string> warnings;
 };
+// The name the steps were first written against.
+using FitNotes = FitContext;
+
+// The fit-time label for `label`'s step. Errors: InvalidArgument saying how
+// to give one when the pipeline is fitted without a target.
+StatusOr<const Column*> RequireTarget(const FitContext& context, std::string_view label);
 
 // A step as specified, not fitted. Fit is non-virtual: it resolves the
 // selector against the table, checks the types once and calls FitImpl.

@@ -1,0 +1,457 @@
+// Text steps on string columns: tfidf and count_vectorizer (a vocabulary
+// learnt at fit, as scikit-learn's TfidfVectorizer and CountVectorizer) and
+// hashing_vectorizer (HashingVectorizer, no fit). Outputs are dense float64
+// columns, one per term (or hash slot): tables are dense, so a sparse
+// document-term matrix is not stored sparse; keep vocabularies small with
+// max_features / min_df / max_df.
+#include <algorithm>
+#include <cmath>
+#include <map>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "keel/transform/categories.h"
+#include "keel/transform/column_util.h"
+#include "keel/transform/text_util.h"
+#include "keel/transform/transform.h"
+
+namespace keel::transform {
+namespace {
+
+using nlohmann::json;
+
+enum class Norm { kNone, kL1, kL2 };
+
+StatusOr<Norm> ParseNorm(std::string_view s) {
+  if (s == "l2") return Norm::kL2;
+  if (s == "l1") return Norm::kL1;
+  if (s == "none") return Norm::kNone;
+  return absl::InvalidArgumentError(absl::StrCat("unknown norm '", std::string(s), "'"));
+}
+const char* NormName(Norm n) { return n == Norm::kL2 ? "l2" : n == Norm::kL1 ? "l1" : "none"; }
+
+// What the three steps share: how documents become terms, and what is done
+// to the counts (binary, sublinear tf, idf weights, row norm).
+struct TextOptions {
+  bool lowercase = true;
+  int min_n = 1, max_n = 1;
+  bool binary = false;
+  bool sublinear_tf = false;
+  Norm norm = Norm::kNone;
+
+  json ToJson() const {
+    return {{"lowercase", lowercase},
+            {"ngram_range", {min_n, max_n}},
+            {"binary", binary},
+            {"sublinear_tf", sublinear_tf},
+            {"norm", NormName(norm)}};
+  }
+  static StatusOr<TextOptions> FromJson(const json& j) {
+    TextOptions o;
+    o.lowercase = j.at("lowercase").get<bool>();
+    o.min_n = j.at("ngram_range").at(0).get<int>();
+    o.max_n = j.at("ngram_range").at(1).get<int>();
+    o.binary = j.at("binary").get<bool>();
+    o.sublinear_tf = j.at("sublinear_tf").get<bool>();
+    KEEL_ASSIGN_OR_RETURN(o.norm, ParseNorm(j.at("norm").get<std::string>()));
+    if (o.min_n < 1 || o.max_n < o.min_n) return absl::InvalidArgumentError("bad ngram_range");
+    return o;
+  }
+};
+
+// Per value kernel shared by the table and row paths: fills dense[0..n)
+// from one document (null: all zeros). `slot(term, &index, &sign)` maps a
+// term to an output index (false: not in the vocabulary).
+template <typename Slot>
+void Vectorize(const TextOptions& o, Tokenizer* tok, const Value& in, const double* idf, int n,
+               Slot&& slot, double* dense) {
+  std::fill(dense, dense + n, 0.0);
+  if (!in.valid) return;
+  tok->ForEachTerm(in.str, [&](std::string_view term) {
+    int index;
+    double sign;
+    if (slot(term, &index, &sign)) dense[index] += sign;
+  });
+  for (int j = 0; j < n; ++j) {
+    double v = dense[j];
+    if (v == 0) continue;
+    if (o.binary) v = 1;  // sklearn: X.data.fill(1)
+    if (o.sublinear_tf) v = 1 + std::log(v);  // counts are > 0 here
+    if (idf != nullptr) v *= idf[j];
+    dense[j] = v;
+  }
+  if (o.norm == Norm::kNone) return;
+  double norm = 0;
+  for (int j = 0; j < n; ++j) norm += o.norm == Norm::kL2 ? dense[j] * dense[j] : std::abs(dense[j]);
+  if (o.norm == Norm::kL2) norm = std::sqrt(norm);
+  if (norm == 0) return;
+  for (int j = 0; j < n; ++j) dense[j] /= norm;
+}
+
+// Per-thread buffers of the row path, shared by every text step (reused:
+// no allocation after warm-up).
+struct Scratch {
+  std::vector<double> dense;
+  Tokenizer tokenizer;
+};
+Scratch& ThreadScratch(const TextOptions& o, int n) {
+  thread_local Scratch s;
+  s.tokenizer.Configure(o.lowercase, o.min_n, o.max_n);
+  if (static_cast<int>(s.dense.size()) < n) s.dense.resize(n);
+  return s;
+}
+
+// Base of the text steps: n outputs per input, computed by Vectorize.
+class TextStep : public FittedStep {
+ public:
+  TextStep(std::string kind, std::string name, std::vector<std::string> inputs, TextOptions o)
+      : FittedStep(std::move(kind), std::move(name), kStringOnly, std::move(inputs)), o_(o) {}
+
+  Status TransformValue(int k, const Value& in, Value* out) const override {
+    const int n = Width(k);
+    Scratch& s = ThreadScratch(o_, n);
+    Run(k, &s.tokenizer, in, s.dense.data());
+    for (int j = 0; j < n; ++j) out[j] = Value::Float64(s.dense[j]);
+    return absl::OkStatus();
+  }
+
+ protected:
+  virtual int Width(int k) const = 0;
+  virtual void Run(int k, Tokenizer* tok, const Value& in, double* dense) const = 0;
+
+  StatusOr<std::vector<Column>> TransformColumn(int k, const Column& column) const override {
+    const int n = Width(k);
+    const int64_t rows = column.length();
+    std::vector<Float64Writer> w;
+    std::vector<double*> out;
+    w.reserve(n);
+    for (int j = 0; j < n; ++j) {
+      w.emplace_back(rows, /*zeroed=*/true);
+      out.push_back(w.back().values());
+    }
+    Tokenizer tok(o_.lowercase, o_.min_n, o_.max_n);
+    std::vector<double> dense(n);
+    for (int64_t i = 0; i < rows; ++i) {
+      if (column.IsNull(i)) continue;  // all zeros
+      Run(k, &tok, Value::String(column.StringAt(i)), dense.data());
+      for (int j = 0; j < n; ++j) {
+        if (dense[j] != 0 || std::signbit(dense[j])) out[j][i] = dense[j];
+      }
+    }
+    std::vector<Column> cols;
+    for (Float64Writer& x : w) cols.push_back(x.Finish());
+    return cols;
+  }
+
+  TextOptions o_;
+};
+
+// ---------------------------------------------------------------- vocabulary
+
+struct Vocabulary {
+  std::vector<std::string> terms;  // sorted
+  std::vector<double> idf;         // empty: no idf weighting
+  CategoryMap map;
+};
+
+class VocabularyStep : public TextStep {
+ public:
+  VocabularyStep(std::string kind, std::string name, std::vector<std::string> inputs,
+                 TextOptions o, std::vector<Vocabulary> vocab)
+      : TextStep(kind, std::move(name), std::move(inputs), o),
+        prefix_(kind == "tfidf" ? "__tfidf=" : "__count="),
+        vocab_(std::move(vocab)) {
+    for (Vocabulary& v : vocab_) {
+      for (size_t i = 0; i < v.terms.size(); ++i) v.map.Add(v.terms[i], static_cast<int>(i));
+    }
+  }
+
+  std::vector<Field> OutputFields(int k) const override {
+    std::vector<Field> out;
+    for (const std::string& t : vocab_[k].terms) {
+      out.push_back(Field{absl::StrCat(inputs()[k], prefix_, t), DataType::kFloat64, true});
+    }
+    return out;
+  }
+
+  static StepInfo::Loader Loader(std::string kind) {
+    return [kind](const std::string& name, std::vector<std::string> inputs,
+                  const json& state) -> StatusOr<std::unique_ptr<FittedStep>> {
+      KEEL_ASSIGN_OR_RETURN(TextOptions o, TextOptions::FromJson(state));
+      std::vector<Vocabulary> vocab;
+      for (const json& c : state.at("columns")) {
+        Vocabulary v;
+        v.terms = c.at("vocabulary").get<std::vector<std::string>>();
+        for (const json& x : c.at("idf")) {
+          KEEL_ASSIGN_OR_RETURN(double d, DoubleFromJson(x));
+          v.idf.push_back(d);
+        }
+        if (!v.idf.empty() && v.idf.size() != v.terms.size()) {
+          return absl::InvalidArgumentError("one idf per term expected");
+        }
+        vocab.push_back(std::move(v));
+      }
+      if (vocab.size() != inputs.size()) return absl::InvalidArgumentError("one state per input");
+      return std::make_unique<VocabularyStep>(kind, name, std::move(inputs), o, std::move(vocab));
+    };
+  }
+
+ protected:
+  int Width(int k) const override { return static_cast<int>(vocab_[k].terms.size()); }
+
+  void Run(int k, Tokenizer* tok, const Value& in, double* dense) const override {
+    const Vocabulary& v = vocab_[k];
+    Vectorize(
+        o_, tok, in, v.idf.empty() ? nullptr : v.idf.data(), Width(k),
+        [&](std::string_view term, int* index, double* sign) {
+          *index = v.map.Find(term);
+          *sign = 1;
+          return *index >= 0;
+        },
+        dense);
+  }
+
+  json StateToJson() const override {
+    json cols = json::array();
+    for (const Vocabulary& v : vocab_) {
+      json idf = json::array();
+      for (double d : v.idf) idf.push_back(DoubleToJson(d));
+      cols.push_back({{"vocabulary", v.terms}, {"idf", idf}});
+    }
+    json j = o_.ToJson();
+    j["columns"] = cols;
+    return j;
+  }
+
+ private:
+  std::string prefix_;
+  std::vector<Vocabulary> vocab_;
+};
+
+// Reads lowercase, ngram_range, binary (and for tfidf norm, sublinear_tf).
+StatusOr<TextOptions> ReadOptions(const Params& params, bool tfidf) {
+  TextOptions o;
+  KEEL_ASSIGN_OR_RETURN(o.lowercase, params.GetBool("lowercase", true));
+  KEEL_ASSIGN_OR_RETURN(o.binary, params.GetBool("binary", false));
+  KEEL_ASSIGN_OR_RETURN(std::vector<std::string> range, params.GetList("ngram_range", {"1", "1"}));
+  int lo = 0, hi = 0;
+  if (range.size() != 2 || !absl::SimpleAtoi(range[0], &lo) || !absl::SimpleAtoi(range[1], &hi) ||
+      lo < 1 || hi < lo || hi > 8) {
+    return params.Error("ngram_range", "expected [min_n, max_n] with 1 <= min_n <= max_n <= 8");
+  }
+  o.min_n = lo;
+  o.max_n = hi;
+  if (tfidf) {
+    KEEL_ASSIGN_OR_RETURN(o.sublinear_tf, params.GetBool("sublinear_tf", false));
+    KEEL_ASSIGN_OR_RETURN(std::string norm, params.GetChoice("norm", "l2", {"l2", "l1", "none"}));
+    o.norm = *ParseNorm(norm);
+  }
+  return o;
+}
+
+// min_df / max_df: an integer is a count of documents, a fraction a share.
+StatusOr<double> DocLimit(const Params& params, std::string_view key, std::string_view fallback,
+                          int64_t docs) {
+  KEEL_ASSIGN_OR_RETURN(std::string text, params.GetString(key, fallback));
+  int64_t count;
+  if (absl::SimpleAtoi(text, &count)) {
+    if (count < 0) return params.Error(key, "expected a count >= 0 or a share in [0, 1]");
+    return static_cast<double>(count);
+  }
+  KEEL_ASSIGN_OR_RETURN(double share, params.GetDouble(key, 0));
+  if (share < 0 || share > 1) return params.Error(key, "expected a count >= 0 or a share in [0, 1]");
+  return share * static_cast<double>(docs);
+}
+
+class VocabularyTransform : public Transform {
+ public:
+  using Transform::Transform;
+
+ protected:
+  StatusOr<std::unique_ptr<FittedStep>> FitImpl(const Table& table,
+                                                const std::vector<std::string>& columns,
+                                                FitContext*) const override {
+    const Params& params = spec().params;
+    const bool tfidf = spec().kind == "tfidf";
+    KEEL_ASSIGN_OR_RETURN(TextOptions o, ReadOptions(params, tfidf));
+    KEEL_ASSIGN_OR_RETURN(int64_t max_features, params.GetInt("max_features", 0, 0, 1 << 20));
+    bool use_idf = false, smooth_idf = true;
+    if (tfidf) {
+      KEEL_ASSIGN_OR_RETURN(use_idf, params.GetBool("use_idf", true));
+      KEEL_ASSIGN_OR_RETURN(smooth_idf, params.GetBool("smooth_idf", true));
+    }
+    const int64_t docs = table.num_rows();
+    KEEL_ASSIGN_OR_RETURN(double min_doc, DocLimit(params, "min_df", "1", docs));
+    KEEL_ASSIGN_OR_RETURN(double max_doc, DocLimit(params, "max_df", "1.0", docs));
+    if (max_doc < min_doc) {
+      return params.Error("max_df", "corresponds to fewer documents than min_df");
+    }
+    Tokenizer tok(o.lowercase, o.min_n, o.max_n);
+    std::vector<Vocabulary> vocab;
+    for (const std::string& name : columns) {
+      const Column column = *table.ColumnByName(name);
+      // Per term: documents containing it, and total count.
+      std::map<std::string, std::pair<int64_t, int64_t>, std::less<>> stats;
+      std::map<std::string_view, int64_t> in_doc;
+      for (int64_t i = 0; i < docs; ++i) {
+        if (column.IsNull(i)) continue;
+        in_doc.clear();
+        tok.ForEachTerm(column.StringAt(i), [&](std::string_view term) {
+          auto it = stats.find(term);
+          if (it == stats.end()) it = stats.emplace(std::string(term), std::make_pair(0, 0)).first;
+          it->second.second += 1;
+          if (in_doc.emplace(it->first, 1).second) it->second.first += 1;
+        });
+      }
+      if (stats.empty()) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            spec().Label(), ": column '", name,
+            "' has no terms in the training data (tokens are runs of 2 or more word characters)"));
+      }
+      // sklearn's _limit_features: document frequency bounds, then the
+      // max_features most frequent terms (ties: the earlier term).
+      std::vector<std::pair<std::string, std::pair<int64_t, int64_t>>> terms;
+      for (auto& [term, s] : stats) {
+        const double df = static_cast<double>(s.first);
+        if (df <= max_doc && df >= min_doc) terms.emplace_back(term, s);
+      }
+      if (terms.empty()) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            spec().Label(), ": column '", name,
+            "': after pruning, no terms remain; lower min_df or raise max_df"));
+      }
+      if (max_features > 0 && static_cast<int64_t>(terms.size()) > max_features) {
+        std::vector<size_t> order(terms.size());
+        for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+        std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+          return terms[a].second.second > terms[b].second.second;
+        });
+        order.resize(max_features);
+        std::sort(order.begin(), order.end());
+        std::vector<std::pair<std::string, std::pair<int64_t, int64_t>>> kept;
+        for (size_t i : order) kept.push_back(std::move(terms[i]));
+        terms = std::move(kept);
+      }
+      Vocabulary v;
+      for (auto& [term, s] : terms) {
+        v.terms.push_back(term);
+        if (use_idf) {
+          const double n = static_cast<double>(docs) + (smooth_idf ? 1 : 0);
+          const double df = static_cast<double>(s.first) + (smooth_idf ? 1 : 0);
+          v.idf.push_back(std::log(n / df) + 1);
+        }
+      }
+      vocab.push_back(std::move(v));
+    }
+    return std::make_unique<VocabularyStep>(spec().kind, spec().name, columns, o,
+                                            std::move(vocab));
+  }
+};
+
+// ---------------------------------------------------------------- hashing
+
+class HashingVectorizerStep : public TextStep {
+ public:
+  HashingVectorizerStep(std::string name, std::vector<std::string> inputs, TextOptions o,
+                        int n_features, bool alternate_sign)
+      : TextStep("hashing_vectorizer", std::move(name), std::move(inputs), o),
+        n_(n_features),
+        alternate_sign_(alternate_sign) {}
+
+  std::vector<Field> OutputFields(int k) const override {
+    std::vector<Field> out;
+    for (int j = 0; j < n_; ++j) {
+      out.push_back(Field{absl::StrCat(inputs()[k], "__hash", j), DataType::kFloat64, true});
+    }
+    return out;
+  }
+
+  static StatusOr<std::unique_ptr<FittedStep>> Load(const std::string& name,
+                                                    std::vector<std::string> inputs,
+                                                    const json& state) {
+    KEEL_ASSIGN_OR_RETURN(TextOptions o, TextOptions::FromJson(state));
+    const int n = state.at("n_features").get<int>();
+    if (n < 1) return absl::InvalidArgumentError("n_features must be >= 1");
+    return std::make_unique<HashingVectorizerStep>(name, std::move(inputs), o, n,
+                                                   state.at("alternate_sign").get<bool>());
+  }
+
+ protected:
+  int Width(int) const override { return n_; }
+
+  void Run(int, Tokenizer* tok, const Value& in, double* dense) const override {
+    Vectorize(
+        o_, tok, in, nullptr, n_,
+        [&](std::string_view term, int* index, double* sign) {
+          HashFeature(term, n_, alternate_sign_, index, sign);
+          return true;
+        },
+        dense);
+  }
+
+  json StateToJson() const override {
+    json j = o_.ToJson();
+    j["n_features"] = n_;
+    j["alternate_sign"] = alternate_sign_;
+    return j;
+  }
+
+ private:
+  int n_;
+  bool alternate_sign_;
+};
+
+class HashingVectorizerTransform : public Transform {
+ public:
+  using Transform::Transform;
+
+ protected:
+  StatusOr<std::unique_ptr<FittedStep>> FitImpl(const Table&,
+                                                const std::vector<std::string>& columns,
+                                                FitContext*) const override {
+    const Params& params = spec().params;
+    KEEL_ASSIGN_OR_RETURN(TextOptions o, ReadOptions(params, /*tfidf=*/false));
+    KEEL_ASSIGN_OR_RETURN(std::string norm, params.GetChoice("norm", "l2", {"l2", "l1", "none"}));
+    o.norm = *ParseNorm(norm);
+    KEEL_ASSIGN_OR_RETURN(int64_t n, params.GetInt("n_features", 256, 1, 1 << 16));
+    KEEL_ASSIGN_OR_RETURN(bool alternate, params.GetBool("alternate_sign", true));
+    return std::make_unique<HashingVectorizerStep>(spec().name, columns, o, static_cast<int>(n),
+                                                   alternate);
+  }
+};
+
+template <typename T>
+StepInfo::Factory Factory() {
+  return [](const StepSpec& spec) -> StatusOr<std::unique_ptr<Transform>> {
+    return std::make_unique<T>(spec, kStringOnly);
+  };
+}
+
+}  // namespace
+
+void RegisterTextSteps(TransformRegistry* registry) {
+  (void)registry->Register(
+      {.kind = "tfidf",
+       .help = "TF-IDF of the column's terms (TfidfVectorizer): one column per vocabulary term",
+       .accepts = kStringOnly,
+       .params = {"lowercase", "ngram_range", "min_df", "max_df", "max_features", "binary",
+                  "norm", "use_idf", "smooth_idf", "sublinear_tf"},
+       .make = Factory<VocabularyTransform>(),
+       .load = VocabularyStep::Loader("tfidf")});
+  (void)registry->Register(
+      {.kind = "count_vectorizer",
+       .help = "term counts (CountVectorizer): one column per vocabulary term",
+       .accepts = kStringOnly,
+       .params = {"lowercase", "ngram_range", "min_df", "max_df", "max_features", "binary"},
+       .make = Factory<VocabularyTransform>(),
+       .load = VocabularyStep::Loader("count_vectorizer")});
+  (void)registry->Register(
+      {.kind = "hashing_vectorizer",
+       .help = "hashed term counts (HashingVectorizer): n_features columns, no vocabulary",
+       .accepts = kStringOnly,
+       .params = {"lowercase", "ngram_range", "binary", "norm", "n_features", "alternate_sign"},
+       .make = Factory<HashingVectorizerTransform>(),
+       .load = HashingVectorizerStep::Load});
+}
+
+}  // namespace keel::transform
