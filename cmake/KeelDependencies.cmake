@@ -25,6 +25,9 @@ endif()
 # Eigen 3.4 (libeigen3-dev, header-only) for keel/learn/linear; its headers
 # stay inside that folder's .cc files.
 find_package(Eigen3 3.4 REQUIRED NO_MODULE)
+# Boost.Beast / Asio (libboost-dev, header-only) for keel/serve's HTTP
+# server; its headers stay inside keel/serve/http_server.cc.
+find_package(Boost 1.74 REQUIRED)
 if(KEEL_BUILD_TESTS)
   find_package(GTest CONFIG REQUIRED)
 endif()

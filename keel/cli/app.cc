@@ -123,7 +123,10 @@ int Main(int argc, char** argv) {
   AddIngestCommand(app, context);
   AddDatasetsCommand(app, context);
   AddTrainCommand(app, context);
+  AddPredictCommand(app, context);
+  AddTransformCommand(app, context);
   AddModelsCommand(app, context);
+  AddServeCommand(app, context);
 
   if (argc <= 1) {
     std::cout << app.help();

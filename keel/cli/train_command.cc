@@ -1,5 +1,6 @@
-// keel train | evaluate | predict: fit a model on a dataset and keep it as a
-// new model version (with its run), score data with a model version.
+// keel train | evaluate: fit a model on a dataset and keep it as a new model
+// version (with its run), measure a model version on data. (predict:
+// predict_command.cc.)
 #include <cstdio>
 #include <memory>
 #include <string>
@@ -19,11 +20,8 @@
 #include "keel/learn/bundle.h"
 #include "keel/learn/train.h"
 #include "keel/table/csv_reader.h"
-#include "keel/table/csv_writer.h"
 #include "keel/table/json_reader.h"
-#include "keel/table/json_writer.h"
 #include "keel/table/parquet_reader.h"
-#include "keel/table/parquet_writer.h"
 #include "keel/transform/spec.h"
 
 namespace keel::cli {
@@ -215,67 +213,6 @@ Status Evaluate(CommandContext& context, const std::string& model_ref, const std
   return absl::OkStatus();
 }
 
-Status Predict(CommandContext& context, const std::string& model_ref, const std::string& data,
-               const std::string& out, bool keep_inputs) {
-  const bool csv = absl::EndsWith(out, ".csv"), jsonl = absl::EndsWith(out, ".jsonl"),
-             parquet = absl::EndsWith(out, ".parquet");
-  if (!csv && !jsonl && !parquet) {
-    return AsUsageError(absl::InvalidArgumentError(
-        absl::StrCat("--out ", out, ": known formats: .csv, .jsonl, .parquet")));
-  }
-  KEEL_ASSIGN_OR_RETURN(auto lake, OpenLake(context));
-  KEEL_ASSIGN_OR_RETURN(LoadedModel model, LoadModelVersion(*lake, model_ref));
-  std::string described;
-  KEEL_ASSIGN_OR_RETURN(Table table, ReadData(context, *lake, data, &described));
-  // Score in chunks, so progress moves and the feature matrix stays bounded.
-  constexpr int64_t kChunk = 65536;
-  Progress progress(absl::StrCat("predict ", model.record.model), table.num_rows(), "rows",
-                    context.progress_options());
-  // Scores for all rows, chunk by chunk, then one typed output table.
-  learn::Matrix scores(table.num_rows(), model.bundle.model().num_outputs());
-  for (int64_t start = 0; start < table.num_rows(); start += kChunk) {
-    KEEL_ASSIGN_OR_RETURN(learn::Matrix x, model.bundle.Features(table.Slice(start, kChunk)));
-    learn::Matrix part;
-    KEEL_RETURN_IF_ERROR(model.bundle.model().Predict(x, &part));
-    std::copy(part.data(), part.data() + part.rows() * part.cols(), scores.row(start).data());
-    progress.Set(std::min(table.num_rows(), start + kChunk));
-  }
-  KEEL_ASSIGN_OR_RETURN(Table predicted, model.bundle.ScoresToTable(scores));
-  std::vector<Field> fields;
-  std::vector<Column> columns;
-  if (keep_inputs) {
-    for (int c = 0; c < table.num_columns(); ++c) {
-      fields.push_back(table.schema().field(c));
-      columns.push_back(table.column(c));
-    }
-  }
-  for (int c = 0; c < predicted.num_columns(); ++c) {
-    Field field = predicted.schema().field(c);
-    if (keep_inputs && table.schema().IndexOf(field.name) >= 0) field.name = "keel_" + field.name;
-    fields.push_back(field);
-    columns.push_back(predicted.column(c));
-  }
-  KEEL_ASSIGN_OR_RETURN(Schema out_schema, Schema::Make(std::move(fields)));
-  KEEL_ASSIGN_OR_RETURN(Table result, Table::Make(std::move(out_schema), std::move(columns)));
-  KEEL_RETURN_IF_ERROR(csv     ? WriteCsv(result, out)
-                       : jsonl ? WriteJsonLines(result, out)
-                               : WriteParquet(result, out));
-  progress.Finish();
-  if (context.options().json) {
-    context.PrintJson({{"model", model.record.model},
-                       {"version", model.record.version},
-                       {"data", described},
-                       {"rows", result.num_rows()},
-                       {"out", out},
-                       {"columns", result.schema().names()}});
-    return absl::OkStatus();
-  }
-  context.Print(absl::StrFormat("Wrote %s: %d predictions of %s version %d for %s", out,
-                                result.num_rows(), model.record.model, model.record.version,
-                                described));
-  return absl::OkStatus();
-}
-
 }  // namespace
 
 void AddTrainCommand(CLI::App& app, CommandContext& context) {
@@ -332,23 +269,6 @@ void AddTrainCommand(CLI::App& app, CommandContext& context) {
       ->required()
       ->type_name("DATA");
   context.Bind(evaluate, [&context, model, data]() { return Evaluate(context, *model, *data); });
-
-  auto out = std::make_shared<std::string>();
-  auto keep = std::make_shared<bool>(false);
-  CLI::App* predict = app.add_subcommand("predict", "Score a dataset or file with a model version");
-  predict->add_option("--model", *model, "MODEL, MODEL@VERSION or MODEL@ALIAS")
-      ->required()
-      ->type_name("MODEL[@REF]");
-  predict->add_option("--data", *data, "NAME[@VERSION], or a .csv/.jsonl/.parquet file")
-      ->required()
-      ->type_name("DATA");
-  predict->add_option("--out,-o", *out, "Output file: .csv, .jsonl or .parquet")
-      ->required()
-      ->type_name("FILE");
-  predict->add_flag("--keep-inputs", *keep, "Write the input columns before the predictions");
-  context.Bind(predict, [&context, model, data, out, keep]() {
-    return Predict(context, *model, *data, *out, *keep);
-  });
 }
 
 }  // namespace keel::cli

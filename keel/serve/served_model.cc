@@ -1,0 +1,169 @@
+#include "keel/serve/served_model.h"
+
+#include <atomic>
+#include <cmath>
+#include <limits>
+#include <span>
+#include <utility>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/strings/str_cat.h"
+#include "keel/learn/matrix.h"
+
+namespace keel::serve {
+
+InputBatch::InputBatch(int num_inputs, int64_t rows)
+    : rows_(rows),
+      columns_(static_cast<size_t>(num_inputs), std::vector<Value>(static_cast<size_t>(rows))),
+      present_(static_cast<size_t>(num_inputs), false) {}
+
+namespace {
+
+std::atomic<uint64_t> next_model_id{1};
+
+// A pipeline output or a raw input as the model's double: numbers as they
+// are, bools and timestamps as integers, nulls as NaN (as MatrixFromTable).
+bool ToFeature(const Value& v, double* out) {
+  if (!v.valid) {
+    *out = std::numeric_limits<double>::quiet_NaN();
+    return true;
+  }
+  if (v.type == DataType::kString) return false;
+  *out = v.AsDouble();
+  return true;
+}
+
+}  // namespace
+
+struct ServedModel::Scratch {
+  transform::Row row;
+  std::vector<double> x;
+  learn::Matrix scores;
+};
+
+ServedModel::ServedModel(learn::LoadedModel loaded)
+    : record_(std::move(loaded.record)),
+      bundle_(std::move(loaded.bundle)),
+      output_schema_(bundle_.OutputSchema()),
+      num_outputs_(bundle_.model().num_outputs()),
+      id_(next_model_id.fetch_add(1)) {
+  const learn::BundleManifest& m = bundle_.manifest();
+  if (const transform::FittedPipeline* pipeline = bundle_.pipeline()) {
+    for (int i = 0; i < m.inputs.num_fields(); ++i) {
+      input_slot_.push_back(pipeline->InputIndex(m.inputs.field(i).name));
+    }
+    for (const std::string& feature : m.features) {
+      feature_source_.push_back(pipeline->output_schema().IndexOf(feature));
+    }
+  } else {
+    for (const std::string& feature : m.features) {
+      feature_source_.push_back(m.inputs.IndexOf(feature));
+    }
+  }
+}
+
+InputBatch ServedModel::NewBatch(int64_t rows) const {
+  InputBatch batch(inputs().num_fields(), rows);
+  for (int i = 0; i < inputs().num_fields(); ++i) {
+    const Value null = Value::Null(inputs().field(i).type);
+    for (int64_t r = 0; r < rows; ++r) batch.value(i, r) = null;
+  }
+  return batch;
+}
+
+StatusOr<InputBatch> ServedModel::BatchFromTable(const Table& table) const {
+  InputBatch batch = NewBatch(table.num_rows());
+  for (int i = 0; i < inputs().num_fields(); ++i) {
+    const Field& field = inputs().field(i);
+    KEEL_ASSIGN_OR_RETURN(Column column, table.ColumnByName(field.name));
+    if (column.type() != field.type) {
+      return absl::InvalidArgumentError(absl::StrCat("column '", field.name, "' is ",
+                                                     std::string(DataTypeName(column.type())),
+                                                     "; the model takes ",
+                                                     std::string(DataTypeName(field.type))));
+    }
+    for (int64_t r = 0; r < table.num_rows(); ++r) {
+      Value& v = batch.value(i, r);
+      if (column.IsNull(r)) continue;  // NewBatch left a typed null
+      switch (field.type) {
+        case DataType::kBool:
+          v = Value::Bool(column.BoolValues()[r] != 0);
+          break;
+        case DataType::kInt64:
+          v = Value::Int64(column.Int64Values()[r]);
+          break;
+        case DataType::kFloat64:
+          v = Value::Float64(column.Float64Values()[r]);
+          break;
+        case DataType::kTimestamp:
+          v = Value::Timestamp(column.TimestampValues()[r]);
+          break;
+        case DataType::kString:
+          v = Value::String(column.StringAt(r));
+          break;
+      }
+    }
+    batch.set_present(i);
+  }
+  return batch;
+}
+
+ServedModel::Scratch& ServedModel::ThreadScratch() const {
+  // Versions come and go; ids are never reused, so a stale entry is only
+  // memory, dropped when the cache grows.
+  thread_local absl::flat_hash_map<uint64_t, std::unique_ptr<Scratch>> cache;
+  auto it = cache.find(id_);
+  if (it != cache.end()) return *it->second;
+  if (cache.size() >= 32) cache.clear();
+  auto scratch = std::make_unique<Scratch>();
+  if (const transform::FittedPipeline* pipeline = bundle_.pipeline()) scratch->row = pipeline->NewRow();
+  scratch->x.resize(feature_source_.size());
+  return *cache.emplace(id_, std::move(scratch)).first->second;
+}
+
+StatusOr<Table> ServedModel::Score(const InputBatch& batch) const {
+  const learn::BundleManifest& m = bundle_.manifest();
+  for (size_t j = 0; j < feature_source_.size(); ++j) {
+    if (feature_source_[j] < 0) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "model ", name(), " version ", version(), ": feature '", m.features[j],
+          "' is neither a pipeline output nor an input (a damaged bundle?)"));
+    }
+  }
+  for (int i = 0; i < batch.num_inputs(); ++i) {
+    if (!batch.present(i)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("input '", m.inputs.field(i).name, "' is missing"));
+    }
+  }
+  Scratch& s = ThreadScratch();
+  const int64_t rows = batch.rows();
+  if (s.scores.rows() != rows || s.scores.cols() != num_outputs_) {
+    s.scores = learn::Matrix(rows, num_outputs_);
+  }
+  const transform::FittedPipeline* pipeline = bundle_.pipeline();
+  for (int64_t r = 0; r < rows; ++r) {
+    if (pipeline != nullptr) {
+      for (int i = 0; i < batch.num_inputs(); ++i) {
+        if (input_slot_[i] >= 0) s.row.Set(input_slot_[i], batch.value(i, r));
+      }
+      Status transformed = pipeline->TransformRow(&s.row);
+      if (!transformed.ok()) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("row ", r, ": ", std::string(transformed.message())));
+      }
+    }
+    for (size_t j = 0; j < feature_source_.size(); ++j) {
+      const Value& v = pipeline != nullptr ? s.row.output(feature_source_[j])
+                                           : batch.value(feature_source_[j], r);
+      if (!ToFeature(v, &s.x[j])) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "feature '", m.features[j], "' is a string at row ", r, "; the model needs a number"));
+      }
+    }
+    KEEL_RETURN_IF_ERROR(bundle_.model().PredictRow(s.x, s.scores.row(r)));
+  }
+  return bundle_.ScoresToTable(s.scores);
+}
+
+}  // namespace keel::serve
