@@ -28,6 +28,13 @@ find_package(Eigen3 3.4 REQUIRED NO_MODULE)
 # Boost.Beast / Asio (libboost-dev, header-only) for keel/serve's HTTP
 # server; its headers stay inside keel/serve/http_server.cc.
 find_package(Boost 1.74 REQUIRED)
+# gRPC 1.51 and protobuf 3.21 (libgrpc++-dev, libprotobuf-dev,
+# protobuf-compiler, protobuf-compiler-grpc) for keel/serve/grpc, the KServe
+# V2 gRPC service; their headers stay inside that folder's .cc files.
+# Debian's gRPC ships a CMake config (gRPC::grpc++, gRPC::grpc_cpp_plugin);
+# protobuf is found by CMake's FindProtobuf (protobuf::libprotobuf, protoc).
+find_package(Protobuf 3.12 REQUIRED)
+find_package(gRPC CONFIG REQUIRED)
 if(KEEL_BUILD_TESTS)
   find_package(GTest CONFIG REQUIRED)
 endif()

@@ -48,4 +48,31 @@ step "Score the transactions with the production model (its own fitted preproces
 step "A look at the predictions" head -n 5 predictions.csv
 step "Its metrics on the whole dataset" "$keel" evaluate --model fraud@production --data transactions
 
+# Online serving: start the server on a free port, ask it one question with
+# curl (raw fields; the bundle's own pipeline turns them into features), stop it.
+printf '\n%s==> Serve the production model over HTTP (KServe V2 and TF Serving protocols)%s\n' "$bold" "$plain"
+echo "\$ $keel serve --model fraud@production --port 0 --json &"
+"$keel" serve --model fraud@production --port 0 --json --no-access-log >serve.json 2>serve.log &
+server=$!
+trap 'kill "$server" 2>/dev/null || true' EXIT
+port=""
+for _ in $(seq 1 300); do
+  port="$(python3 -c 'import json,sys; print(json.load(open("serve.json"))["port"])' 2>/dev/null || true)"
+  [[ -n "$port" ]] && break
+  kill -0 "$server" 2>/dev/null || { cat serve.log >&2; exit 1; }
+  sleep 0.1
+done
+[[ -n "$port" ]] || { echo "keel serve did not start; its log:" >&2; cat serve.log >&2; exit 1; }
+step "Ready?" curl -sS -w '\n' "http://127.0.0.1:$port/v2/health/ready"
+request='{"instances": [{"event_time": "2024-02-03T04:14:17Z", "amount": 87.85, "category": "fuel", "country": "GB", "device": "desktop"},
+                       {"event_time": "2024-03-09T02:51:00Z", "amount": null, "category": "electronics", "country": "BR", "device": null}]}'
+step "Score two raw transactions (TF Serving :predict, a gap and a missing device included)" \
+  curl -sS -w '\n' -H 'Content-Type: application/json' --data-binary "$request" \
+  "http://127.0.0.1:$port/v1/models/fraud:predict"
+step "What the server has counted (Prometheus)" \
+  bash -c "curl -sS http://127.0.0.1:$port/metrics | grep '^keel_requests_total'"
+step "Stop it: SIGTERM drains requests in flight" kill -TERM "$server"
+wait "$server"
+trap - EXIT
+
 printf '\nQuickstart finished. Workspace: %s\n' "$workspace"

@@ -16,6 +16,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "keel/base/files.h"
+#include "keel/base/testing/python.h"
 #include "keel/base/testing/subprocess.h"
 #include "keel/base/testing/temp_dir.h"
 #include "keel/cli/run_keel_for_test.h"
@@ -31,6 +32,8 @@ using json = nlohmann::json;
 
 constexpr char kPrep[] = R"yaml(remainder: drop
 steps:
+  - step: scale
+    columns: [x1]
   - step: impute
     columns: [x2]
   - step: one_hot
@@ -172,6 +175,50 @@ TEST_F(ServeCliTest, ScoresOverHttpEqualKeelPredict) {
   // SIGTERM drains and exits 0.
   EXPECT_EQ(server->Stop(SIGTERM), 0) << server->err();
   EXPECT_THAT(server->err(), HasSubstr("draining"));
+}
+
+// The same model over KServe V2 gRPC (--grpc-port), called from Python's
+// grpcio with stubs generated from keel/serve/grpc/inference.proto.
+TEST_F(ServeCliTest, GrpcPortAnswersWithTheSameNumbers) {
+  ASSERT_TRUE(WriteFileAtomic(dir_.path() + "/rows.csv", kRows).ok());
+  ASSERT_EQ(Keel({"predict", "--model", "fraud", "--data", "rows.csv", "--out", "s.jsonl"}).exit_code, 0);
+  StatusOr<std::string> lines = ReadFile(dir_.path() + "/s.jsonl");
+  ASSERT_TRUE(lines.ok());
+  auto server = Serve({"--model", "fraud", "--grpc-port", "0"});
+  json started = json::parse(server->out(), nullptr, false);
+  ASSERT_TRUE(started.contains("grpc_port")) << server->out() << server->err();
+  constexpr char kScript[] = R"py(
+import json, sys
+args = json.load(sys.stdin)
+sys.path.insert(0, args["stubs"])
+import grpc, inference_pb2 as pb, inference_pb2_grpc as pb_grpc
+stub = pb_grpc.GRPCInferenceServiceStub(grpc.insecure_channel("127.0.0.1:%d" % args["port"]))
+T = pb.ModelInferRequest.InferInputTensor
+C = pb.InferTensorContents
+nan = float("nan")
+request = pb.ModelInferRequest(model_name="fraud", inputs=[
+    T(name="x1", datatype="FP64", shape=[3], contents=C(fp64_contents=[0.5, -1.5, 2.25])),
+    T(name="x2", datatype="FP64", shape=[3], contents=C(fp64_contents=[-1.25, nan, 0.75])),
+    T(name="city", datatype="BYTES", shape=[3], contents=C(bytes_contents=[b"Paris", b"Lyon", b"Berlin"])),
+    T(name="at", datatype="BYTES", shape=[3], contents=C(bytes_contents=[
+        b"2024-05-03T02:15:00Z", b"2024-05-04T13:15:00Z", b"2024-05-05T23:15:00Z"]))])
+reply = stub.ModelInfer(request, timeout=30)
+out = {o.name: list(o.contents.fp64_contents) for o in reply.outputs}
+print(json.dumps({"ready": stub.ServerReady(pb.ServerReadyRequest(), timeout=30).ready,
+                  "version": reply.model_version, "probability": out.get("probability")}))
+)py";
+  auto out = keel::testing::RunPythonJson(
+      kScript, {{"port", started["grpc_port"]}, {"stubs", KEEL_GRPC_PYTHON_DIR}});
+  ASSERT_TRUE(out.ok()) << out.status();
+  EXPECT_TRUE((*out)["ready"].get<bool>());
+  EXPECT_EQ((*out)["version"], "1");
+  std::vector<std::string> rows = absl::StrSplit(*lines, "\n", absl::SkipEmpty());
+  ASSERT_EQ(rows.size(), 3u);
+  ASSERT_EQ((*out)["probability"].size(), 3u) << out->dump();
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_EQ((*out)["probability"][i].get<double>(), json::parse(rows[i])["probability"].get<double>());
+  }
+  EXPECT_EQ(server->Stop(SIGTERM), 0) << server->err();
 }
 
 TEST_F(ServeCliTest, FollowsTheRegistryWhenAnAliasMoves) {

@@ -1,5 +1,5 @@
 // keel serve: the online model server (keel/serve/) over the workspace's
-// registry and lake: KServe V2 and TF Serving REST, Prometheus metrics,
+// registry and lake: KServe V2 and TF Serving REST, KServe V2 gRPC, Prometheus metrics,
 // API keys, TLS, limits, registry watching and a graceful drain.
 #include <fstream>
 #include <memory>
@@ -15,6 +15,7 @@
 #include "keel/cli/commands.h"
 #include "keel/cli/common.h"
 #include "keel/cli/version.h"
+#include "keel/serve/grpc/grpc_server.h"
 #include "keel/serve/http_server.h"
 #include "keel/serve/metrics.h"
 #include "keel/serve/model_manager.h"
@@ -29,6 +30,7 @@ struct ServeArgs {
   std::vector<std::string> canary;  // MODEL:REF=PERCENT
   std::vector<std::string> shadow;  // MODEL:REF
   serve::HttpServerOptions http;
+  int grpc_port = -1;  // -1: no gRPC
   std::string api_key_file;
   double read_timeout_s = 30;
   double drain_timeout_s = 30;
@@ -89,6 +91,15 @@ Status Serve(CommandContext& context, ServeArgs args) {
   if (!args.api_key_file.empty()) {
     KEEL_ASSIGN_OR_RETURN(router_options.api_keys, ReadApiKeys(args.api_key_file));
   }
+  serve::GrpcServerOptions grpc_options;
+  grpc_options.host = args.http.host;
+  grpc_options.port = args.grpc_port;
+  grpc_options.api_keys = router_options.api_keys;
+  grpc_options.tls_cert_file = args.http.tls_cert;
+  grpc_options.tls_key_file = args.http.tls_key;
+  grpc_options.keel_version = router_options.keel_version;
+  grpc_options.max_message_bytes = args.http.max_body_bytes;
+  grpc_options.shutdown_grace_ms = static_cast<int64_t>(args.drain_timeout_s * 1000);
 
   KEEL_ASSIGN_OR_RETURN(auto lake, OpenLake(context));
   serve::ModelManager manager(lake.get());
@@ -116,6 +127,10 @@ Status Serve(CommandContext& context, ServeArgs args) {
   args.http.handle_signals = true;
   KEEL_ASSIGN_OR_RETURN(std::unique_ptr<serve::HttpServer> server,
                         serve::HttpServer::Start(&router, &metrics, args.http));
+  std::unique_ptr<serve::GrpcServer> grpc;
+  if (args.grpc_port >= 0) {
+    KEEL_ASSIGN_OR_RETURN(grpc, serve::GrpcServer::Start(&manager, &metrics, grpc_options));
+  }
 
   std::vector<std::string> served;
   for (const serve::ModelEntry& entry : manager.List()) {
@@ -124,16 +139,23 @@ Status Serve(CommandContext& context, ServeArgs args) {
   const std::string scheme = args.http.tls_cert.empty() ? "http" : "https";
   // One line a supervisor or a script can wait for; readiness is also
   // GET /v2/health/ready.
-  spdlog::info("serving {} on {}://{}:{} (models loaded in {:.1f} ms)",
-               absl::StrJoin(served, ", "), scheme, args.http.host, server->port(), load_ms);
+  spdlog::info("serving {} on {}://{}:{}{} (models loaded in {:.1f} ms)",
+               absl::StrJoin(served, ", "), scheme, args.http.host, server->port(),
+               grpc ? absl::StrCat(" and gRPC port ", grpc->port()) : "", load_ms);
   if (context.options().json) {
-    context.PrintJson({{"host", args.http.host},
-                       {"port", server->port()},
-                       {"scheme", scheme},
-                       {"models", served},
-                       {"load_ms", load_ms}});
+    nlohmann::json started = {{"host", args.http.host},
+                              {"port", server->port()},
+                              {"scheme", scheme},
+                              {"models", served},
+                              {"load_ms", load_ms}};
+    if (grpc) started["grpc_port"] = grpc->port();
+    context.PrintJson(started);
   }
   server->Wait();
+  if (grpc) {
+    grpc->set_draining(true);
+    grpc->Shutdown();
+  }
   manager.StopWatching();
   spdlog::info("stopped");
   return absl::OkStatus();
@@ -158,6 +180,11 @@ void AddServeCommand(CLI::App& app, CommandContext& context) {
   serve->add_option("--host", args->http.host, "Address to listen on")->capture_default_str();
   serve->add_option("--port,-p", args->http.port, "HTTP port (0: any free port, printed)")
       ->capture_default_str()
+      ->check(CLI::Range(0, 65535));
+  serve
+      ->add_option("--grpc-port", args->grpc_port,
+                   "Also serve KServe V2 gRPC (inference.GRPCInferenceService) on this port "
+                   "(0: any free port; off unless given)")
       ->check(CLI::Range(0, 65535));
   serve->add_option("--threads", args->http.threads, "I/O threads (0: one per core)")
       ->capture_default_str()

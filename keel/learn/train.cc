@@ -322,7 +322,7 @@ StatusOr<TrainOutcome> Train(const Table& table, const TrainSpec& spec) {
   manifest.target = spec.target;
   manifest.classes = targets.classes;
   if (fitted.pipeline.has_value()) {
-    manifest.inputs = fitted.pipeline->input_schema();
+    manifest.inputs = fitted.pipeline->NeededInputs();
   } else {
     KEEL_ASSIGN_OR_RETURN(Table feature_table, inputs.SelectColumns(fitted.features));
     manifest.inputs = feature_table.schema();

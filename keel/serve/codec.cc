@@ -78,4 +78,37 @@ std::string_view V2Datatype(DataType type) {
   return "BYTES";
 }
 
+bool V2DatatypeFeeds(std::string_view d, DataType type) {
+  const bool integer = d.starts_with("INT") || d.starts_with("UINT");
+  const bool floating = d == "FP16" || d == "FP32" || d == "FP64";
+  switch (type) {
+    case DataType::kFloat64:
+    case DataType::kInt64:
+      return integer || floating;
+    case DataType::kBool:
+      return d == "BOOL" || integer;
+    case DataType::kString:
+      return d == "BYTES";
+    case DataType::kTimestamp:
+      return d == "BYTES" || d == "INT64";
+  }
+  return false;
+}
+
+std::string_view V2DatatypesFor(DataType type) {
+  switch (type) {
+    case DataType::kFloat64:
+      return "FP64, FP32 or an integer type";
+    case DataType::kInt64:
+      return "INT64 or another integer type";
+    case DataType::kBool:
+      return "BOOL";
+    case DataType::kString:
+      return "BYTES";
+    case DataType::kTimestamp:
+      return "BYTES (RFC 3339) or INT64 (microseconds since the epoch)";
+  }
+  return "";
+}
+
 }  // namespace keel::serve

@@ -31,6 +31,14 @@ void AppendJsonValue(const Column& column, int64_t row, std::string* out);
 // (strings and timestamps).
 std::string_view V2Datatype(DataType type);
 
+// Whether a tensor of KServe V2 datatype `datatype` ("FP32", "BYTES"...) may
+// feed a model input of `type`: numbers of any width for float64 and int64,
+// BOOL or integers for bool, BYTES for strings, BYTES (RFC 3339) or INT64
+// (microseconds) for timestamps. The same rule for REST and gRPC.
+bool V2DatatypeFeeds(std::string_view datatype, DataType type);
+// What an input of `type` accepts, for messages ("FP64, FP32 or an integer type").
+std::string_view V2DatatypesFor(DataType type);
+
 }  // namespace keel::serve
 
 #endif  // KEEL_SERVE_CODEC_H_

@@ -21,40 +21,6 @@ constexpr std::array<const char*, 13> kDatatypes = {
     "BOOL",  "UINT8", "UINT16", "UINT32", "UINT64", "INT8", "INT16",
     "INT32", "INT64", "FP16",   "FP32",   "FP64",   "BYTES"};
 
-bool IsInteger(std::string_view d) { return d.starts_with("INT") || d.starts_with("UINT"); }
-bool IsFloat(std::string_view d) { return d.starts_with("FP"); }
-
-// Whether a tensor of V2 datatype `d` may feed an input of `type`.
-bool Accepts(DataType type, std::string_view d) {
-  switch (type) {
-    case DataType::kFloat64:
-    case DataType::kInt64:
-      return IsInteger(d) || IsFloat(d);
-    case DataType::kBool:
-      return d == "BOOL" || IsInteger(d);
-    case DataType::kString:
-      return d == "BYTES";
-    case DataType::kTimestamp:
-      return d == "BYTES" || d == "INT64";
-  }
-  return false;
-}
-
-std::string_view WantedDatatypes(DataType type) {
-  switch (type) {
-    case DataType::kFloat64:
-      return "FP64, FP32 or an integer type";
-    case DataType::kInt64:
-      return "INT64 or another integer type";
-    case DataType::kBool:
-      return "BOOL";
-    case DataType::kString:
-      return "BYTES";
-    case DataType::kTimestamp:
-      return "BYTES (RFC 3339) or INT64 (microseconds since the epoch)";
-  }
-  return "";
-}
 
 struct Tensor {
   std::string field;  // "inputs[2]"
@@ -108,10 +74,10 @@ StatusOr<Tensor> ReadTensor(element e, size_t index) {
 }
 
 Status CheckDatatype(const Tensor& t, const Field& input) {
-  if (Accepts(input.type, t.datatype)) return absl::OkStatus();
+  if (V2DatatypeFeeds(t.datatype, input.type)) return absl::OkStatus();
   return FieldError(t.field + ".datatype",
                     absl::StrCat("input '", input.name, "' is ", std::string(DataTypeName(input.type)),
-                                 "; send ", std::string(WantedDatatypes(input.type)), ", not ",
+                                 "; send ", std::string(V2DatatypesFor(input.type)), ", not ",
                                  std::string(t.datatype)));
 }
 

@@ -1,14 +1,11 @@
 #include "keel/serve/router.h"
 
-#include <openssl/crypto.h>
-
 #include <cctype>
 #include <chrono>
 #include <cstring>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
-#include "keel/base/hash.h"
 #include "keel/base/json_string.h"
 #include "keel/serve/codec.h"
 #include "keel/serve/kserve_v2.h"
@@ -19,18 +16,8 @@
 
 namespace keel::serve {
 
-namespace {
-
-std::array<uint8_t, 32> Digest(std::string_view key) {
-  Sha256 hasher;
-  hasher.Update(key);
-  Sha256::Digest d = hasher.Finish();
-  std::array<uint8_t, 32> out;
-  std::copy(d.begin(), d.end(), out.begin());
-  return out;
-}
-
 int HttpStatusFor(const Status& status) {
+  if (status.ok()) return 200;
   switch (status.code()) {
     case absl::StatusCode::kInvalidArgument:
     case absl::StatusCode::kOutOfRange:
@@ -51,6 +38,8 @@ int HttpStatusFor(const Status& status) {
   }
 }
 
+namespace {
+
 void JsonResponse(int status, std::string body, HttpResponse* response) {
   response->status = status;
   response->body = std::move(body);
@@ -70,14 +59,6 @@ std::vector<std::string_view> Segments(std::string_view path) {
   return out;
 }
 
-bool StartsWithBearer(std::string_view header) {
-  if (header.size() < 7) return false;
-  for (size_t i = 0; i < 6; ++i) {
-    if (std::tolower(static_cast<unsigned char>(header[i])) != "bearer"[i]) return false;
-  }
-  return header[6] == ' ';
-}
-
 }  // namespace
 
 void ErrorResponse(const Status& status, HttpResponse* response) {
@@ -93,34 +74,16 @@ void ErrorResponse(const Status& status, HttpResponse* response) {
 }
 
 Router::Router(ModelManager* manager, ServerMetrics* metrics, RouterOptions options)
-    : manager_(manager), metrics_(metrics), options_(std::move(options)) {
-  for (const std::string& key : options_.api_keys) key_digests_.push_back(Digest(key));
-}
-
-bool Router::Authorized(const HttpRequest& request) const {
-  if (key_digests_.empty()) return true;
-  std::string_view presented = request.api_key;
-  if (presented.empty() && StartsWithBearer(request.authorization)) {
-    presented = request.authorization.substr(7);
-  }
-  if (presented.empty()) return false;
-  // Compare digests (fixed length) in constant time, against every key.
-  const std::array<uint8_t, 32> digest = Digest(presented);
-  int match = 0;
-  for (const std::array<uint8_t, 32>& key : key_digests_) {
-    match |= CRYPTO_memcmp(digest.data(), key.data(), digest.size()) == 0 ? 1 : 0;
-  }
-  return match != 0;
+    : manager_(manager), metrics_(metrics), options_(std::move(options)), keys_(options_.api_keys) {
 }
 
 void Router::Handle(const HttpRequest& request, HttpResponse* response) const {
   const auto start = std::chrono::steady_clock::now();
   std::string_view path = request.target.substr(0, request.target.find('?'));
   const bool health = path == "/v2/health/live" || path == "/v2/health/ready";
-  if (!health && !Authorized(request)) {
+  if (!health && !keys_.Accepts(request.api_key, request.authorization)) {
     response->endpoint = "auth";
-    ErrorResponse(absl::UnauthenticatedError(
-                      "missing or wrong API key: send it as 'Authorization: Bearer KEY' or 'X-API-Key: KEY'"),
+    ErrorResponse(absl::UnauthenticatedError(kApiKeyMessage),
                   response);
   } else {
     Route(request, path, response);

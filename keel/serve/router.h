@@ -26,6 +26,7 @@
 #include <string_view>
 #include <vector>
 
+#include "keel/serve/api_keys.h"
 #include "keel/serve/metrics.h"
 #include "keel/serve/model_manager.h"
 
@@ -68,7 +69,6 @@ class Router {
   void set_draining(bool draining) { draining_ = draining; }
 
  private:
-  bool Authorized(const HttpRequest& request) const;
   void Route(const HttpRequest& request, std::string_view path, HttpResponse* response) const;
   void Infer(const HttpRequest& request, std::string_view model, std::string_view version,
              bool tf_serving, HttpResponse* response) const;
@@ -80,9 +80,14 @@ class Router {
   ModelManager* manager_;
   ServerMetrics* metrics_;
   RouterOptions options_;
-  std::vector<std::array<uint8_t, 32>> key_digests_;
+  ApiKeys keys_;
   std::atomic<bool> draining_{false};
 };
+
+// The HTTP status for `status`'s code (200 for OK; see ErrorResponse), also
+// what the gRPC transport records as the metrics' code, so that one query
+// covers both transports.
+int HttpStatusFor(const Status& status);
 
 // Fills `response` with {"error": message, "field": field} and the HTTP
 // status for `status`'s code (InvalidArgument 400, NotFound 404,

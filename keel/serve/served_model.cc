@@ -48,9 +48,17 @@ ServedModel::ServedModel(learn::LoadedModel loaded)
       num_outputs_(bundle_.model().num_outputs()),
       id_(next_model_id.fetch_add(1)) {
   const learn::BundleManifest& m = bundle_.manifest();
+  inputs_ = m.inputs;
   if (const transform::FittedPipeline* pipeline = bundle_.pipeline()) {
-    for (int i = 0; i < m.inputs.num_fields(); ++i) {
-      input_slot_.push_back(pipeline->InputIndex(m.inputs.field(i).name));
+    const Schema needed = pipeline->NeededInputs();
+    std::vector<Field> fields;
+    for (const Field& field : m.inputs.fields()) {
+      if (needed.IndexOf(field.name) >= 0) fields.push_back(field);
+    }
+    StatusOr<Schema> inputs = Schema::Make(std::move(fields));
+    if (inputs.ok()) inputs_ = *std::move(inputs);
+    for (int i = 0; i < inputs_.num_fields(); ++i) {
+      input_slot_.push_back(pipeline->InputIndex(inputs_.field(i).name));
     }
     for (const std::string& feature : m.features) {
       feature_source_.push_back(pipeline->output_schema().IndexOf(feature));
@@ -133,7 +141,7 @@ StatusOr<Table> ServedModel::Score(const InputBatch& batch) const {
   for (int i = 0; i < batch.num_inputs(); ++i) {
     if (!batch.present(i)) {
       return absl::InvalidArgumentError(
-          absl::StrCat("input '", m.inputs.field(i).name, "' is missing"));
+          absl::StrCat("input '", inputs_.field(i).name, "' is missing"));
     }
   }
   Scratch& s = ThreadScratch();

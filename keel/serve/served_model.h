@@ -55,8 +55,10 @@ class ServedModel {
   int64_t version() const { return record_.version; }
   const ModelVersionRecord& record() const { return record_; }
   const learn::Bundle& bundle() const { return bundle_; }
-  // The raw inputs a request sends (name, type, nullable).
-  const Schema& inputs() const { return bundle_.manifest().inputs; }
+  // The raw inputs a request sends (name, type, nullable): the bundle's
+  // inputs that its pipeline reads (bundles from before manifests listed
+  // only those may list more).
+  const Schema& inputs() const { return inputs_; }
   const Schema& outputs() const { return output_schema_; }
   // Index of an input by name, -1 when the model has no such input.
   int InputIndex(std::string_view name) const { return inputs().IndexOf(name); }
@@ -81,6 +83,7 @@ class ServedModel {
 
   ModelVersionRecord record_;
   learn::Bundle bundle_;
+  Schema inputs_;
   Schema output_schema_;
   // With a pipeline: the pipeline's input slot of each model input, and the
   // pipeline output feeding each model feature. Without: the model input

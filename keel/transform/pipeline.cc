@@ -164,6 +164,13 @@ StatusOr<FittedPipeline> FittedPipeline::Build(Schema input_schema, Remainder re
   return p;
 }
 
+Schema FittedPipeline::NeededInputs() const {
+  std::vector<Field> fields;
+  for (int i : needed_inputs_) fields.push_back(input_schema_.field(i));
+  StatusOr<Schema> schema = Schema::Make(std::move(fields));
+  return schema.ok() ? *std::move(schema) : input_schema_;  // names are unique already
+}
+
 // ---------------------------------------------------------------- table path
 
 StatusOr<Table> FittedPipeline::Transform(const Table& table) const {

@@ -32,6 +32,9 @@ class FittedPipeline {
   // The table it was fitted on (every column, also those it drops), less
   // the fit-time target.
   const Schema& input_schema() const { return input_schema_; }
+  // The inputs it reads (the others it drops unread under remainder: drop),
+  // in input_schema() order: what a caller must provide.
+  Schema NeededInputs() const;
   // The label it was fitted with (FitOptions), "" when none; for reports.
   const std::string& target_name() const { return target_name_; }
   const Schema& output_schema() const { return output_schema_; }
