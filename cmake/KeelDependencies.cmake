@@ -35,6 +35,10 @@ find_package(Boost 1.74 REQUIRED)
 # protobuf is found by CMake's FindProtobuf (protobuf::libprotobuf, protoc).
 find_package(Protobuf 3.12 REQUIRED)
 find_package(gRPC CONFIG REQUIRED)
+# libpng (libpng-dev) and libjpeg-turbo (libjpeg62-turbo-dev) for
+# keel/transform's image step; their headers stay inside image_util.cc.
+find_package(PNG REQUIRED)
+find_package(JPEG REQUIRED)
 if(KEEL_BUILD_TESTS)
   find_package(GTest CONFIG REQUIRED)
 endif()

@@ -135,8 +135,25 @@ StatusOr<std::vector<int64_t>> Int64Key(const Table& table, const std::string& c
   return key;
 }
 
+// A stratified split puts rows of every class on both sides, so each class
+// needs at least 2 rows (as scikit-learn's train_test_split(stratify=y)).
+Status CheckClassSizes(const std::vector<double>& y, const ClassLabels& classes,
+                       const std::string& target) {
+  std::vector<int64_t> counts(classes.values.size(), 0);
+  for (double label : y) ++counts[static_cast<size_t>(label)];
+  for (size_t c = 0; c < counts.size(); ++c) {
+    if (counts[c] < 2) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "class '", classes.values[c], "' of target column '", target, "' has only ", counts[c],
+          " row", counts[c] == 1 ? "" : "s", "; a stratified split needs at least 2 rows of "
+          "every class: add rows of that class, drop them, or pass --split random"));
+    }
+  }
+  return absl::OkStatus();
+}
+
 StatusOr<Split> MakeSplit(const Table& table, const TrainSpec& spec, Task task,
-                          const std::vector<double>& y) {
+                          const std::vector<double>& y, const ClassLabels& classes) {
   const double f = spec.valid_fraction;
   std::string kind = spec.split;
   if (kind == "auto") kind = IsClassification(task) ? "stratified" : "random";
@@ -145,6 +162,7 @@ StatusOr<Split> MakeSplit(const Table& table, const TrainSpec& spec, Task task,
     if (!IsClassification(task)) {
       return absl::InvalidArgumentError("--split stratified needs a classification task");
     }
+    KEEL_RETURN_IF_ERROR(CheckClassSizes(y, classes, spec.target));
     return StratifiedSplit(y, f, spec.seed);
   }
   if (absl::StartsWith(kind, "time:")) {
@@ -183,6 +201,10 @@ StatusOr<Fitted> FitOnce(const Table& inputs, const Targets& targets, Task task,
   Fitted fitted;
   Table train = inputs.Take(train_rows);
   Table valid = inputs.Take(valid_rows);
+  // The rows of `inputs` the model trains on: train_rows, less those the
+  // pipeline drops at fit time (drop_missing's max_row_missing_rate).
+  std::vector<int64_t> kept_train_rows;
+  std::span<const int64_t> fit_rows = train_rows;
   if (spec.transform.has_value()) {
     KEEL_ASSIGN_OR_RETURN(transform::Pipeline pipeline, transform::Pipeline::Make(*spec.transform));
     // The label is fit-only: supervised steps (target encoding, feature
@@ -197,6 +219,10 @@ StatusOr<Fitted> FitOnce(const Table& inputs, const Targets& targets, Task task,
     KEEL_ASSIGN_OR_RETURN(transform::Pipeline::FitResult fit,
                           pipeline.FitTransform(train, fit_options));
     train = std::move(fit.transformed);
+    if (fit.kept_rows.has_value()) {
+      for (int64_t i : *fit.kept_rows) kept_train_rows.push_back(train_rows[i]);
+      fit_rows = kept_train_rows;
+    }
     if (!valid_rows.empty()) {
       KEEL_ASSIGN_OR_RETURN(valid, fit.pipeline.Transform(valid));
     }
@@ -207,7 +233,7 @@ StatusOr<Fitted> FitOnce(const Table& inputs, const Targets& targets, Task task,
   if (!valid_rows.empty()) {
     KEEL_ASSIGN_OR_RETURN(fitted.x_valid, MatrixFromTable(valid, fitted.features));
   }
-  const std::vector<double> y_train = Gather(targets.y, train_rows);
+  const std::vector<double> y_train = Gather(targets.y, fit_rows);
   const std::vector<double> y_valid = Gather(targets.y, valid_rows);
   TrainData data{
       .x = x_train,
@@ -268,7 +294,7 @@ StatusOr<TrainOutcome> Train(const Table& table, const TrainSpec& spec) {
   std::iota(all_rows.begin(), all_rows.end(), 0);
   Split split{.train = all_rows};
   if (spec.valid_fraction > 0) {
-    KEEL_ASSIGN_OR_RETURN(split, MakeSplit(table, spec, task, targets.y));
+    KEEL_ASSIGN_OR_RETURN(split, MakeSplit(table, spec, task, targets.y, targets.classes));
   }
 
   KEEL_ASSIGN_OR_RETURN(Fitted fitted, FitOnce(inputs, targets, task, *learner, params, spec,

@@ -1,6 +1,6 @@
 // Extraction and selection: datetime parts, numeric binning (as
 // scikit-learn's KBinsDiscretizer with encode="ordinal"), and dropping
-// columns by their missing rate.
+// columns by their missing rate (rows too, at fit time only).
 #include <algorithm>
 #include <cmath>
 #include <numbers>
@@ -410,6 +410,25 @@ class DropMissingStep : public FittedStep {
   std::vector<DataType> types_;
 };
 
+// Calls f(i) for every missing value of `column` (null, or NaN in float64).
+template <typename F>
+void ForEachMissing(const Column& column, F&& f) {
+  if (column.type() == DataType::kFloat64) {
+    ForEachNumber(column, [&](int64_t i, double, bool m) {
+      if (m) f(i);
+    });
+  } else if (column.null_count() > 0) {
+    for (int64_t i = 0; i < column.length(); ++i) {
+      if (column.IsNull(i)) f(i);
+    }
+  }
+}
+
+// Columns first: a column whose missing rate is above max_missing_rate is
+// dropped. Then, when max_row_missing_rate is given, and only while fitting
+// (FitTransform), a row whose share of missing values among the kept
+// columns is above it is left out of the fitted output (and so of the later
+// steps' fitting and of training).
 class DropMissingTransform : public Transform {
  public:
   using Transform::Transform;
@@ -418,19 +437,14 @@ class DropMissingTransform : public Transform {
   StatusOr<std::unique_ptr<FittedStep>> FitImpl(const Table& table,
                                                 const std::vector<std::string>& columns,
                                                 FitNotes*) const override {
-    KEEL_ASSIGN_OR_RETURN(double max_rate, spec().params.GetDouble("max_missing_rate", 0.5));
-    if (max_rate < 0 || max_rate > 1) {
-      return spec().params.Error("max_missing_rate", "expected a rate from 0 to 1");
-    }
+    KEEL_ASSIGN_OR_RETURN(double max_rate, Rate("max_missing_rate", 0.5));
+    KEEL_RETURN_IF_ERROR(Rate("max_row_missing_rate", 1).status());
     std::vector<bool> keep;
     std::vector<DataType> types;
     for (const std::string& name : columns) {
       const Column column = *table.ColumnByName(name);
-      int64_t missing = column.null_count();
-      if (column.type() == DataType::kFloat64) {
-        missing = 0;
-        ForEachNumber(column, [&](int64_t, double, bool m) { missing += m; });
-      }
+      int64_t missing = 0;
+      ForEachMissing(column, [&](int64_t) { ++missing; });
       const double rate =
           column.length() == 0 ? 0.0 : static_cast<double>(missing) / column.length();
       keep.push_back(rate <= max_rate);
@@ -438,6 +452,45 @@ class DropMissingTransform : public Transform {
     }
     return std::make_unique<DropMissingStep>(spec().name, columns, std::move(keep),
                                              std::move(types));
+  }
+
+  StatusOr<FitResult> FitTransformImpl(const Table& table, const std::vector<std::string>& columns,
+                                       FitNotes* notes) const override {
+    FitResult result;
+    KEEL_ASSIGN_OR_RETURN(result.step, FitImpl(table, columns, notes));
+    KEEL_ASSIGN_OR_RETURN(result.transformed, result.step->TransformTable(table));
+    if (!spec().params.Has("max_row_missing_rate")) return result;
+    KEEL_ASSIGN_OR_RETURN(double max_row_rate, Rate("max_row_missing_rate", 1));
+    std::vector<int32_t> missing(static_cast<size_t>(table.num_rows()), 0);
+    int kept_columns = 0;
+    for (size_t k = 0; k < columns.size(); ++k) {
+      if (result.step->OutputFields(static_cast<int>(k)).empty()) continue;
+      ++kept_columns;
+      ForEachMissing(*table.ColumnByName(columns[k]), [&](int64_t i) { ++missing[i]; });
+    }
+    std::vector<int64_t> kept;
+    kept.reserve(missing.size());
+    for (size_t i = 0; i < missing.size(); ++i) {
+      // missing / kept_columns <= rate, without dividing (0 columns: keep).
+      if (missing[i] <= max_row_rate * kept_columns) kept.push_back(static_cast<int64_t>(i));
+    }
+    const int64_t dropped = table.num_rows() - static_cast<int64_t>(kept.size());
+    if (dropped == 0) return result;
+    notes->warnings.push_back(absl::StrCat(
+        spec().Label(), ": ", dropped, " of ", table.num_rows(), " training rows have more than ",
+        max_row_rate * 100, "% of the ", kept_columns,
+        " kept columns missing; they were left out of fitting and training (scoring and "
+        "serving still transform every row)"));
+    result.transformed = result.transformed.Take(kept);
+    result.kept_rows = std::move(kept);
+    return result;
+  }
+
+ private:
+  StatusOr<double> Rate(std::string_view key, double fallback) const {
+    KEEL_ASSIGN_OR_RETURN(double rate, spec().params.GetDouble(key, fallback));
+    if (!(rate >= 0 && rate <= 1)) return spec().params.Error(key, "expected a rate from 0 to 1");
+    return rate;
   }
 };
 
@@ -459,9 +512,10 @@ void RegisterExtractSteps(TransformRegistry* registry) {
                             .load = BinStep::Load});
   (void)registry->Register(
       {.kind = "drop_missing",
-       .help = "drop columns whose missing rate in the training data is above a threshold",
+       .help = "drop columns whose missing rate in the training data is above a threshold "
+               "(and, at fit time only, rows: max_row_missing_rate)",
        .accepts = kAnyType,
-       .params = {"max_missing_rate"},
+       .params = {"max_missing_rate", "max_row_missing_rate"},
        .make = MakeFactory<DropMissingTransform>(kAnyType),
        .load = DropMissingStep::Load});
 }

@@ -59,8 +59,27 @@ StatusOr<Pipeline::FitResult> Pipeline::FitTransform(const Table& table,
   }
   std::vector<std::unique_ptr<FittedStep>> steps;
   Table current = inputs;
+  std::optional<std::vector<int64_t>> kept_rows;  // rows of `table` still in `current`
   for (const auto& t : transforms_) {
     KEEL_ASSIGN_OR_RETURN(transform::Transform::FitResult r, t->FitTransform(current, &context));
+    if (r.kept_rows.has_value()) {
+      const std::vector<int64_t>& kept = *r.kept_rows;
+      if (kept.empty()) {
+        return absl::InvalidArgumentError(
+            absl::StrCat(r.step->Label(), ": drops every one of the ", current.num_rows(),
+                         " training rows (too many missing values); raise max_row_missing_rate"));
+      }
+      // The later steps, and the supervised ones among them, see the kept
+      // rows and their labels only.
+      if (context.target != nullptr) {
+        KEEL_ASSIGN_OR_RETURN(Table labels, Table::Make({"y"}, {y}));
+        y = labels.Take(kept).column(0);
+      }
+      if (kept_rows.has_value()) {
+        for (int64_t& row : *r.kept_rows) row = (*kept_rows)[row];
+      }
+      kept_rows = std::move(r.kept_rows);
+    }
     steps.push_back(std::move(r.step));
     current = std::move(r.transformed);
   }
@@ -70,7 +89,7 @@ StatusOr<Pipeline::FitResult> Pipeline::FitTransform(const Table& table,
                             std::move(context.warnings),
                             context.target != nullptr ? context.target_name : ""));
   KEEL_ASSIGN_OR_RETURN(Table out, current.SelectColumns(fitted.output_schema().names()));
-  return FitResult{std::move(fitted), std::move(out)};
+  return FitResult{std::move(fitted), std::move(out), std::move(kept_rows)};
 }
 
 StatusOr<FittedPipeline> Pipeline::Fit(const Table& table, const FitOptions& options) const {

@@ -135,16 +135,25 @@ class Pipeline {
 
   const PipelineSpec& spec() const { return spec_; }
 
-  // Fits every step in order on `table` (each on the previous one's output).
-  // Errors: as the steps' fits, and InvalidArgument when options.target is
-  // not a column of the table or `y` has another length than the table.
+  // Fits every step in order on `table` (each on the previous one's output,
+  // less the rows a fit-time row filter dropped). Errors: as the steps'
+  // fits, and InvalidArgument when options.target is not a column of the
+  // table, `y` has another length than the table, or a row filter drops
+  // every row.
   StatusOr<FittedPipeline> Fit(const Table& table, const FitOptions& options = {}) const;
 
   // Fits and returns the transformed training table too (out-of-fold values
-  // for target encoding; without the target column).
+  // for target encoding; without the target column). A step that drops rows
+  // at fit time (drop_missing with max_row_missing_rate) leaves them out of
+  // `transformed` and out of the later steps' fitting (their statistics and
+  // the target they see); `kept_rows` then lists the rows of `table` that
+  // `transformed` holds, in order, so a caller gathers its labels with it.
+  // The fitted pipeline itself keeps every row (Transform, TransformRow).
   struct FitResult {
     FittedPipeline pipeline;
     Table transformed;
+    // nullopt: every row of `table`, in order.
+    std::optional<std::vector<int64_t>> kept_rows;
   };
   StatusOr<FitResult> FitTransform(const Table& table, const FitOptions& options = {}) const;
 

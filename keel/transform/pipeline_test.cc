@@ -280,8 +280,8 @@ TEST(TransformErrorsTest, InvalidSpecsSayFileLineColumn) {
   EXPECT_EQ(FitError("steps:\n  - step: one_hott\n    columns: [city]\n", table),
             "prep.yaml:2:11: unknown step 'one_hott'. Did you mean 'one_hot'? Known steps: bin, "
             "clip, correlation_filter, count_vectorizer, datetime, drop_missing, frequency, "
-            "hashing, hashing_vectorizer, impute, log1p, one_hot, ordinal, scale, "
-            "select_from_model, select_k_best, target, tfidf, variance_threshold");
+            "hashing, hashing_vectorizer, image, impute, log1p, one_hot, ordinal, polynomial, "
+            "scale, select_from_model, select_k_best, target, tfidf, variance_threshold");
   EXPECT_EQ(FitError("steps:\n  - step: one_hot\n    columns: [city]\n    min_freq: 3\n", table),
             "prep.yaml:4:5: step 'one_hot': unknown parameter 'min_freq'. Did you mean "
             "'min_frequency'? Parameters: handle_unknown, min_frequency, max_categories");
@@ -319,8 +319,8 @@ TEST(TransformErrorsTest, RegistryListsKnownSteps) {
   EXPECT_EQ(found.status().message(),
             "unknown step 'scaler'. Did you mean 'scale'? Known steps: bin, clip, "
             "correlation_filter, count_vectorizer, datetime, drop_missing, frequency, hashing, "
-            "hashing_vectorizer, impute, log1p, one_hot, ordinal, scale, select_from_model, "
-            "select_k_best, target, tfidf, variance_threshold");
+            "hashing_vectorizer, image, impute, log1p, one_hot, ordinal, polynomial, scale, "
+            "select_from_model, select_k_best, target, tfidf, variance_threshold");
 }
 
 }  // namespace

@@ -4,8 +4,10 @@
 
 namespace keel::transform {
 
-void RegisterSelectionSteps(TransformRegistry* registry);  // selection_steps.cc
-void RegisterTextSteps(TransformRegistry* registry);       // text_steps.cc
+void RegisterSelectionSteps(TransformRegistry* registry);   // selection_steps.cc
+void RegisterTextSteps(TransformRegistry* registry);        // text_steps.cc
+void RegisterPolynomialSteps(TransformRegistry* registry);  // polynomial_steps.cc
+void RegisterImageSteps(TransformRegistry* registry);       // image_steps.cc
 
 void RegisterBuiltinTransforms(TransformRegistry* registry) {
   RegisterNumericSteps(registry);
@@ -14,6 +16,8 @@ void RegisterBuiltinTransforms(TransformRegistry* registry) {
   RegisterExtractSteps(registry);
   RegisterSelectionSteps(registry);
   RegisterTextSteps(registry);
+  RegisterPolynomialSteps(registry);
+  RegisterImageSteps(registry);
 }
 
 }  // namespace keel::transform

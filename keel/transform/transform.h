@@ -9,6 +9,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -129,10 +130,16 @@ class Transform {
 
   // Fits, and transforms the same table. Equal to Fit + TransformTable except
   // for steps that must not see a row's own label (target encoding, which
-  // gives out-of-fold values on the training table).
+  // gives out-of-fold values on the training table), and for fit-time row
+  // filters (drop_missing with max_row_missing_rate), whose `transformed`
+  // holds only the rows listed in `kept_rows`.
   struct FitResult {
     std::unique_ptr<FittedStep> step;
     Table transformed;
+    // The rows of the fitted table that `transformed` holds, ascending;
+    // nullopt when it holds every row. Fit-only: the fitted step maps every
+    // row to one row (serving cannot drop a request).
+    std::optional<std::vector<int64_t>> kept_rows;
   };
   StatusOr<FitResult> FitTransform(const Table& table, FitNotes* notes = nullptr) const;
 
