@@ -1,6 +1,8 @@
 // keel serve: the online model server (keel/serve/) over the workspace's
 // registry and lake: KServe V2 and TF Serving REST, KServe V2 gRPC, Prometheus metrics,
 // API keys, TLS, limits, registry watching and a graceful drain.
+#include <omp.h>
+
 #include <fstream>
 #include <memory>
 #include <string>
@@ -101,6 +103,11 @@ Status Serve(CommandContext& context, ServeArgs args) {
   grpc_options.max_message_bytes = args.http.max_body_bytes;
   grpc_options.shutdown_grace_ms = static_cast<int64_t>(args.drain_timeout_s * 1000);
 
+  // Serving scores with Keel's own predictor; XGBoost is only used while a
+  // model loads. One OpenMP thread keeps libgomp's idle workers from
+  // spinning on the cores the I/O threads need (and makes loading faster on
+  // small machines).
+  omp_set_num_threads(1);
   KEEL_ASSIGN_OR_RETURN(auto lake, OpenLake(context));
   serve::ModelManager manager(lake.get());
   const absl::Time load_start = absl::Now();
