@@ -128,7 +128,9 @@ TEST_F(ServeCliTest, ScoresOverHttpEqualKeelPredict) {
   }
   ASSERT_EQ(expected.size(), 3u);
 
-  auto server = Serve({"--model", "fraud"});
+  // Batching on (requests here come one at a time: each waits 1 ms, then
+  // goes alone, with the same numbers).
+  auto server = Serve({"--model", "fraud", "--batching", "fraud:16:1000"});
   ASSERT_GT(port_, 0) << server->err();
   EXPECT_EQ(Status(Curl("/v2/health/ready")), 200);
 
@@ -171,6 +173,7 @@ TEST_F(ServeCliTest, ScoresOverHttpEqualKeelPredict) {
   // /metrics counts what happened.
   r = Curl("/metrics");
   EXPECT_THAT(r.out, HasSubstr("keel_requests_total{endpoint=\"tf_predict\",model=\"fraud\",version=\"1\",code=\"200\"} 1"));
+  EXPECT_THAT(r.out, HasSubstr("keel_dynamic_batches_total{model=\"fraud\",version=\"1\"} 0"));
 
   // SIGTERM drains and exits 0.
   EXPECT_EQ(server->Stop(SIGTERM), 0) << server->err();
@@ -271,6 +274,9 @@ TEST_F(ServeCliTest, StartupErrorsAreClear) {
   r = Keel({"serve", "--model", "fraud", "--port", "0", "--canary", "other:2=10"});
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_THAT(r.err, HasSubstr("'other', which no --model serves"));
+  r = Keel({"serve", "--model", "fraud", "--port", "0", "--batching", "fraud:0"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_THAT(r.err, HasSubstr("expected MODEL:MAX_ROWS[:MAX_WAIT_US]"));
   r = Keel({"serve", "--model", "fraud", "--port", "0", "--api-key-file", "nope.txt"});
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_THAT(r.err, HasSubstr("--api-key-file nope.txt"));

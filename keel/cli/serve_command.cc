@@ -9,6 +9,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
@@ -31,6 +32,7 @@ struct ServeArgs {
   std::vector<std::string> models;
   std::vector<std::string> canary;  // MODEL:REF=PERCENT
   std::vector<std::string> shadow;  // MODEL:REF
+  std::vector<std::string> batching;  // MODEL:MAX_ROWS[:MAX_WAIT_US]
   serve::HttpServerOptions http;
   int grpc_port = -1;  // -1: no gRPC
   std::string api_key_file;
@@ -88,6 +90,20 @@ Status Serve(CommandContext& context, ServeArgs args) {
     routes[parts.first].shadow = parts.second;
   }
 
+  for (const std::string& value : args.batching) {
+    KEEL_ASSIGN_OR_RETURN(auto parts, SplitModelFlag("--batching", value, "MAX_ROWS[:MAX_WAIT_US]"));
+    std::vector<std::string> numbers = absl::StrSplit(parts.second, ':');
+    serve::BatchingOptions& batching = routes[parts.first].batching;
+    if (numbers.size() > 2 || !absl::SimpleAtoi(numbers[0], &batching.max_rows) ||
+        batching.max_rows < 1 ||
+        (numbers.size() == 2 &&
+         (!absl::SimpleAtoi(numbers[1], &batching.max_wait_us) || batching.max_wait_us < 0))) {
+      return AsUsageError(absl::InvalidArgumentError(absl::StrCat(
+          "--batching '", value, "': expected MODEL:MAX_ROWS[:MAX_WAIT_US] with MAX_ROWS >= 1 "
+          "and MAX_WAIT_US >= 0, e.g. fraud:32:500")));
+    }
+  }
+
   serve::RouterOptions router_options;
   router_options.keel_version = VersionString();
   if (!args.api_key_file.empty()) {
@@ -120,7 +136,7 @@ Status Serve(CommandContext& context, ServeArgs args) {
   }
   if (!routes.empty()) {
     return AsUsageError(absl::InvalidArgumentError(absl::StrCat(
-        "--canary/--shadow name model '", routes.begin()->first,
+        "--canary/--shadow/--batching name model '", routes.begin()->first,
         "', which no --model serves")));
   }
   const double load_ms = absl::ToDoubleMilliseconds(absl::Now() - load_start);
@@ -206,6 +222,13 @@ void AddServeCommand(CLI::App& app, CommandContext& context) {
                    "Also score a model's default traffic with another version and log its "
                    "output (not returned): MODEL:REF, repeatable")
       ->type_name("MODEL:REF");
+  serve
+      ->add_option("--batching", args->batching,
+                   "Dynamic batching: score a model's concurrent requests together, up to "
+                   "MAX_ROWS rows, waiting at most MAX_WAIT_US (default 1000) for a batch to "
+                   "fill: MODEL:MAX_ROWS[:MAX_WAIT_US], repeatable. Gains for models with a "
+                   "costly call per batch; give --threads above the core count")
+      ->type_name("MODEL:ROWS[:US]");
   serve
       ->add_option("--api-key-file", args->api_key_file,
                    "Require one of these API keys (one per line) in X-API-Key or "

@@ -147,6 +147,26 @@ std::string ServerMetrics::Render(const ModelManager& manager) const {
                       FormatValue(v.load_seconds), "\n");
     }
   }
+  std::string dynamic_batches, batched;
+  for (const ModelEntry& m : models) {
+    for (const auto& [version, v] : m.versions) {
+      const Batcher* batcher = v.model->batcher();
+      if (batcher == nullptr) continue;
+      const std::string labels = ModelLabels(m.name, version);
+      absl::StrAppend(&dynamic_batches, "keel_dynamic_batches_total{", labels, "} ", batcher->batches(), "\n");
+      absl::StrAppend(&batched, "keel_dynamic_batched_requests_total{", labels, "} ",
+                      batcher->requests(), "\n");
+    }
+  }
+  if (!dynamic_batches.empty()) {
+    absl::StrAppend(&out,
+                    "# HELP keel_dynamic_batches_total Batches of several requests scored together.\n"
+                    "# TYPE keel_dynamic_batches_total counter\n",
+                    dynamic_batches,
+                    "# HELP keel_dynamic_batched_requests_total Requests scored in those batches.\n"
+                    "# TYPE keel_dynamic_batched_requests_total counter\n",
+                    batched);
+  }
   absl::ReaderMutexLock lock(&mutex_);
   std::vector<const RequestSeries*> requests;
   for (const auto& [key, series] : requests_) requests.push_back(series.get());

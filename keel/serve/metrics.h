@@ -5,6 +5,8 @@
 //   keel_batch_rows{model,version}                              histogram
 //   keel_inflight_requests, keel_models_loaded                  gauges
 //   keel_model_load_seconds{model,version}                      gauge
+//   keel_dynamic_batches_total{model,version}                   counter
+//   keel_dynamic_batched_requests_total{model,version}          counter
 //   keel_build_info{version}                                    gauge (1)
 // Recording is lock-free once a label set exists (atomics); a new label set
 // takes a writer lock once.

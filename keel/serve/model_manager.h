@@ -55,6 +55,7 @@ struct ModelEntry {
 struct RouteOptions {
   std::string canary;  // "REF=PERCENT" (REF: version or alias), or ""
   std::string shadow;  // REF, or ""
+  BatchingOptions batching;  // dynamic batching of each loaded version
 };
 
 class ModelManager {

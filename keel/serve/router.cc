@@ -203,14 +203,14 @@ void Router::Infer(const HttpRequest& request, std::string_view model_name, std:
   if (tf_serving) {
     StatusOr<TfPredictRequest> parsed = ParseTfPredictRequest(request.body, model);
     if (!parsed.ok()) return ErrorResponse(parsed.status(), response);
-    StatusOr<Table> scored = model.Score(parsed->batch);
+    StatusOr<Table> scored = model.Infer(parsed->batch);
     if (!scored.ok()) return ErrorResponse(scored.status(), response);
     metrics_->RecordBatch(model.name(), model.version(), parsed->batch.rows());
     WriteTfPredictResponse(*parsed, *scored, &response->body);
   } else {
     StatusOr<V2InferRequest> parsed = ParseV2InferRequest(request.body, model);
     if (!parsed.ok()) return ErrorResponse(parsed.status(), response);
-    StatusOr<Table> scored = model.Score(parsed->batch);
+    StatusOr<Table> scored = model.Infer(parsed->batch);
     if (!scored.ok()) return ErrorResponse(scored.status(), response);
     metrics_->RecordBatch(model.name(), model.version(), parsed->batch.rows());
     WriteV2InferResponse(model, *parsed, *scored, &response->body);

@@ -41,7 +41,13 @@ struct ServedModel::Scratch {
   learn::Matrix scores;
 };
 
-ServedModel::ServedModel(learn::LoadedModel loaded)
+ServedModel::~ServedModel() = default;
+
+StatusOr<Table> ServedModel::Infer(const InputBatch& batch) const {
+  return batcher_ != nullptr ? batcher_->Score(batch) : Score(batch);
+}
+
+ServedModel::ServedModel(learn::LoadedModel loaded, BatchingOptions batching)
     : record_(std::move(loaded.record)),
       bundle_(std::move(loaded.bundle)),
       output_schema_(bundle_.OutputSchema()),
@@ -67,6 +73,10 @@ ServedModel::ServedModel(learn::LoadedModel loaded)
     for (const std::string& feature : m.features) {
       feature_source_.push_back(m.inputs.IndexOf(feature));
     }
+  }
+  if (batching.enabled()) {
+    batcher_ = std::make_unique<Batcher>(
+        batching, [this](const InputBatch& batch) { return Score(batch); });
   }
 }
 

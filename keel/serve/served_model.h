@@ -16,6 +16,7 @@
 
 #include "keel/base/status.h"
 #include "keel/learn/bundle.h"
+#include "keel/serve/batcher.h"
 #include "keel/learn/model_store.h"
 #include "keel/registry/records.h"
 #include "keel/table/table.h"
@@ -49,7 +50,8 @@ class InputBatch {
 
 class ServedModel {
  public:
-  explicit ServedModel(learn::LoadedModel loaded);
+  explicit ServedModel(learn::LoadedModel loaded, BatchingOptions batching = {});
+  ~ServedModel();
 
   const std::string& name() const { return record_.model; }
   int64_t version() const { return record_.version; }
@@ -76,6 +78,11 @@ class ServedModel {
   // input (and row) for a missing input, a value the pipeline refuses, or
   // a string where the model needs a number.
   StatusOr<Table> Score(const InputBatch& batch) const;
+  // What a request is answered with: Score, through the dynamic batcher
+  // when batching is on (the same numbers; see batcher.h). Thread-safe.
+  StatusOr<Table> Infer(const InputBatch& batch) const;
+  // The batcher, or null when batching is off.
+  const Batcher* batcher() const { return batcher_.get(); }
 
  private:
   struct Scratch;
@@ -92,6 +99,7 @@ class ServedModel {
   std::vector<int> feature_source_;
   int64_t num_outputs_ = 0;
   uint64_t id_ = 0;  // distinguishes versions in the per-thread scratch cache
+  std::unique_ptr<Batcher> batcher_;
 };
 
 }  // namespace keel::serve

@@ -175,7 +175,7 @@ class InferenceService final : public inference::GRPCInferenceService::Service {
     served->version = model->version();
     KEEL_ASSIGN_OR_RETURN(grpc_internal::DecodedInferRequest decoded,
                           grpc_internal::DecodeInferRequest(request, *model));
-    KEEL_ASSIGN_OR_RETURN(Table scored, model->Score(decoded.batch));
+    KEEL_ASSIGN_OR_RETURN(Table scored, model->Infer(decoded.batch));
     metrics_->RecordBatch(model->name(), model->version(), decoded.batch.rows());
     grpc_internal::EncodeInferResponse(*model, request, decoded, scored, response);
     if (shadow != nullptr) LogShadow(request, *shadow, *model);
