@@ -258,8 +258,10 @@ StatusOr<double> DocLimit(const Params& params, std::string_view key, std::strin
     if (count < 0) return params.Error(key, "expected a count >= 0 or a share in [0, 1]");
     return static_cast<double>(count);
   }
-  KEEL_ASSIGN_OR_RETURN(double share, params.GetDouble(key, 0));
-  if (share < 0 || share > 1) return params.Error(key, "expected a count >= 0 or a share in [0, 1]");
+  double share = 0;
+  if (!absl::SimpleAtod(text, &share) || share < 0 || share > 1) {
+    return params.Error(key, "expected a count >= 0 or a share in [0, 1]");
+  }
   return share * static_cast<double>(docs);
 }
 
