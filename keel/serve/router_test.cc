@@ -14,6 +14,8 @@
 #include "keel/serve/test_fixture.h"
 #include "keel/table/csv_reader.h"
 #include "nlohmann/json.hpp"
+#include "spdlog/sinks/ostream_sink.h"
+#include "spdlog/spdlog.h"
 
 namespace keel::serve {
 namespace {
@@ -347,6 +349,29 @@ TEST_F(RouterTest, CanarySendsExactlyItsShare) {
   }
   EXPECT_EQ(to_canary, 10);
   EXPECT_FALSE(manager_.Add("fraud@1", RouteOptions{.canary = "2=150"}).ok());
+}
+
+TEST_F(RouterTest, ShadowIsScoredAndLoggedButNotReturned) {
+  const int64_t v2 = fixture_.TrainAndStore("fraud", "logistic", 4);
+  ASSERT_TRUE(manager_.Add("fraud@1", RouteOptions{.shadow = absl::StrCat(v2)}).ok());
+  std::ostringstream log;
+  auto previous = spdlog::default_logger();
+  spdlog::set_default_logger(std::make_shared<spdlog::logger>(
+      "capture", std::make_shared<spdlog::sinks::ostream_sink_mt>(log)));
+  Table rows = testing::Transactions(3, 8);
+  HttpResponse r = Call("POST", "/v2/models/fraud/infer", V2Body(rows));
+  spdlog::set_default_logger(previous);
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(Json(r)["model_version"], "1");  // the answer is the served version's
+  const std::string line = log.str();
+  ASSERT_THAT(line, HasSubstr(absl::StrCat("shadow model=fraud version=", v2, " served_version=1")));
+  // The logged output is the shadow version's own answer.
+  json shadow = json::parse(line.substr(line.find("output=") + 7, line.rfind('}') - line.find("output=") - 6));
+  EXPECT_EQ(shadow["model_version"], std::to_string(v2));
+  Table expected = Reference(rows, absl::StrCat("fraud@", v2));
+  for (int64_t i = 0; i < 3; ++i) {
+    EXPECT_EQ(shadow["outputs"][1]["data"][i].get<double>(), expected.column(1).Float64Values()[i]);
+  }
 }
 
 }  // namespace
