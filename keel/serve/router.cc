@@ -73,6 +73,35 @@ void ErrorResponse(const Status& status, HttpResponse* response) {
   JsonResponse(HttpStatusFor(status), std::move(body), response);
 }
 
+namespace {
+
+// Scores a request with the shadow version and logs its answer (or error).
+void ShadowScore(const ServedModel& shadow, int64_t served_version, bool tf_serving,
+                 const std::string& body) {
+  std::string out;
+  if (tf_serving) {
+    StatusOr<TfPredictRequest> tf = ParseTfPredictRequest(body, shadow);
+    StatusOr<Table> scored = tf.ok() ? shadow.Score(tf->batch) : StatusOr<Table>(tf.status());
+    if (scored.ok()) {
+      WriteTfPredictResponse(*tf, *scored, &out);
+    } else {
+      out = std::string(scored.status().message());
+    }
+  } else {
+    StatusOr<V2InferRequest> parsed = ParseV2InferRequest(body, shadow);
+    StatusOr<Table> scored = parsed.ok() ? shadow.Score(parsed->batch) : StatusOr<Table>(parsed.status());
+    if (scored.ok()) {
+      WriteV2InferResponse(shadow, *parsed, *scored, &out);
+    } else {
+      out = std::string(scored.status().message());
+    }
+  }
+  spdlog::info("shadow model={} version={} served_version={} output={}", shadow.name(),
+               shadow.version(), served_version, out);
+}
+
+}  // namespace
+
 Router::Router(ModelManager* manager, ServerMetrics* metrics, RouterOptions options)
     : manager_(manager), metrics_(metrics), options_(std::move(options)), keys_(options_.api_keys) {
 }
@@ -217,22 +246,15 @@ void Router::Infer(const HttpRequest& request, std::string_view model_name, std:
   }
   response->status = 200;
   if (shadow != nullptr) {
-    // Scored after the answer is ready; logged, never returned.
-    std::string shadow_out;
-    StatusOr<V2InferRequest> parsed = tf_serving ? StatusOr<V2InferRequest>(absl::UnimplementedError(""))
-                                                 : ParseV2InferRequest(request.body, *shadow);
-    if (tf_serving) {
-      StatusOr<TfPredictRequest> tf = ParseTfPredictRequest(request.body, *shadow);
-      StatusOr<Table> scored = tf.ok() ? shadow->Score(tf->batch) : StatusOr<Table>(tf.status());
-      if (scored.ok()) WriteTfPredictResponse(*tf, *scored, &shadow_out);
-      else shadow_out = std::string(scored.status().message());
-    } else {
-      StatusOr<Table> scored = parsed.ok() ? shadow->Score(parsed->batch) : StatusOr<Table>(parsed.status());
-      if (scored.ok()) WriteV2InferResponse(*shadow, *parsed, *scored, &shadow_out);
-      else shadow_out = std::string(scored.status().message());
+    // Scored off the request path, on a copy of the body; logged, never
+    // returned. Under overload shadow jobs are dropped, not queued forever.
+    const int64_t served_version = model.version();
+    if (!shadow_worker_.Post([shadow, served_version, tf_serving, body = std::string(request.body)] {
+          ShadowScore(*shadow, served_version, tf_serving, body);
+        })) {
+      spdlog::warn("shadow queue full: request not scored by {} version {}", shadow->name(),
+                   shadow->version());
     }
-    spdlog::info("shadow model={} version={} served_version={} output={}", shadow->name(),
-                 shadow->version(), model.version(), shadow_out);
   }
 }
 

@@ -27,6 +27,7 @@
 #include <vector>
 
 #include "keel/serve/api_keys.h"
+#include "keel/serve/background.h"
 #include "keel/serve/metrics.h"
 #include "keel/serve/model_manager.h"
 
@@ -67,6 +68,8 @@ class Router {
   // While draining (shutdown), readiness answers 503 so load balancers stop
   // sending; other requests are still served.
   void set_draining(bool draining) { draining_ = draining; }
+  // Waits until every shadow request queued so far was scored (tests).
+  void FlushShadow() const { shadow_worker_.Flush(); }
 
  private:
   void Route(const HttpRequest& request, std::string_view path, HttpResponse* response) const;
@@ -82,6 +85,7 @@ class Router {
   RouterOptions options_;
   ApiKeys keys_;
   std::atomic<bool> draining_{false};
+  mutable BackgroundWorker shadow_worker_;  // shadow scoring, off the request path
 };
 
 // The HTTP status for `status`'s code (200 for OK; see ErrorResponse), also

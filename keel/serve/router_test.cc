@@ -360,6 +360,7 @@ TEST_F(RouterTest, ShadowIsScoredAndLoggedButNotReturned) {
       "capture", std::make_shared<spdlog::sinks::ostream_sink_mt>(log)));
   Table rows = testing::Transactions(3, 8);
   HttpResponse r = Call("POST", "/v2/models/fraud/infer", V2Body(rows));
+  router_->FlushShadow();
   spdlog::set_default_logger(previous);
   ASSERT_EQ(r.status, 200) << r.body;
   EXPECT_EQ(Json(r)["model_version"], "1");  // the answer is the served version's
