@@ -123,6 +123,7 @@ int Main(int argc, char** argv) {
   AddIngestCommand(app, context);
   AddDatasetsCommand(app, context);
   AddTrainCommand(app, context);
+  AddEvaluateCommand(app, context);
   AddPredictCommand(app, context);
   AddTransformCommand(app, context);
   AddModelsCommand(app, context);

@@ -14,6 +14,7 @@ void AddDatagenCommand(CLI::App& app, CommandContext& context);
 void AddIngestCommand(CLI::App& app, CommandContext& context);
 void AddDatasetsCommand(CLI::App& app, CommandContext& context);
 void AddTrainCommand(CLI::App& app, CommandContext& context);
+void AddEvaluateCommand(CLI::App& app, CommandContext& context);
 void AddPredictCommand(CLI::App& app, CommandContext& context);
 void AddTransformCommand(CLI::App& app, CommandContext& context);
 void AddServeCommand(CLI::App& app, CommandContext& context);

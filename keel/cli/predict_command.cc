@@ -12,6 +12,7 @@
 #include "keel/cli/commands.h"
 #include "keel/cli/common.h"
 #include "keel/learn/bundle.h"
+#include "keel/learn/explain.h"
 
 namespace keel::cli {
 namespace {
@@ -23,6 +24,7 @@ struct PredictArgs {
   std::string data;
   std::string out;
   bool keep_inputs = false;
+  bool explain = false;
   int64_t chunk_rows = 65536;
   std::string shard;
 };
@@ -38,9 +40,9 @@ Status CheckInputs(const learn::Bundle& bundle, const Schema& schema) {
     }
   }
   if (missing.empty()) return absl::OkStatus();
-  return absl::InvalidArgumentError(
-      absl::StrCat("lacks column", missing.size() > 1 ? "s" : "", " the model needs: ",
-                   absl::StrJoin(missing, ", "), "; it has: ", absl::StrJoin(schema.names(), ", ")));
+  return absl::InvalidArgumentError(absl::StrCat(
+      "lacks column", missing.size() > 1 ? "s" : "", " the model needs: ",
+      absl::StrJoin(missing, ", "), "; it has: ", absl::StrJoin(schema.names(), ", ")));
 }
 
 // The predictions, after the input columns when `keep_inputs` (a prediction
@@ -59,6 +61,25 @@ StatusOr<Table> OutputChunk(const Table& input, const Table& predicted, bool kee
   return Table::Make(std::move(schema), std::move(columns));
 }
 
+// The predictions of `chunk`, followed with `explain` by each row's SHAP
+// contributions (shap_<feature>..., shap_bias).
+StatusOr<Table> Score(const learn::Bundle& bundle, const Table& chunk, bool explain) {
+  if (!explain) return bundle.Predict(chunk);
+  KEEL_ASSIGN_OR_RETURN(learn::Matrix x, bundle.Features(chunk));
+  learn::Matrix scores;
+  KEEL_RETURN_IF_ERROR(bundle.model().Predict(x, &scores));
+  KEEL_ASSIGN_OR_RETURN(Table predicted, bundle.ScoresToTable(scores));
+  KEEL_ASSIGN_OR_RETURN(Table shap, learn::ContributionsTable(bundle, x));
+  std::vector<Field> fields = predicted.schema().fields();
+  std::vector<Column> columns = predicted.columns();
+  for (int c = 0; c < shap.num_columns(); ++c) {
+    fields.push_back(shap.schema().field(c));
+    columns.push_back(shap.column(c));
+  }
+  KEEL_ASSIGN_OR_RETURN(Schema schema, Schema::Make(std::move(fields)));
+  return Table::Make(std::move(schema), std::move(columns));
+}
+
 Status Predict(CommandContext& context, const PredictArgs& args) {
   Shard shard;
   if (!args.shard.empty()) {
@@ -68,6 +89,11 @@ Status Predict(CommandContext& context, const PredictArgs& args) {
   KEEL_ASSIGN_OR_RETURN(auto lake, OpenLake(context));
   KEEL_ASSIGN_OR_RETURN(LoadedModel model, LoadModelVersion(*lake, args.model));
   const learn::Bundle& bundle = model.bundle;
+  if (args.explain) {
+    if (Status s = learn::CheckContributions(bundle); !s.ok()) {
+      return AsUsageError(absl::Status(s.code(), absl::StrCat("--explain: ", s.message())));
+    }
+  }
   BatchInputOptions input_options;
   input_options.chunk_rows = args.chunk_rows;
   input_options.types = bundle.manifest().inputs;
@@ -75,19 +101,19 @@ Status Predict(CommandContext& context, const PredictArgs& args) {
                         BatchInput::Open(context, *lake, args.data, input_options));
 
   bool checked = false;
-  KEEL_ASSIGN_OR_RETURN(
-      BatchSummary summary,
-      RunBatch(
-          context, absl::StrCat("predict ", model.record.model), *input, shard,
-          [&](const Table& chunk) -> StatusOr<Table> {
-            if (!checked) {
-              KEEL_RETURN_IF_ERROR(CheckInputs(bundle, chunk.schema()));
-              checked = true;
-            }
-            KEEL_ASSIGN_OR_RETURN(Table predicted, bundle.Predict(chunk));
-            return OutputChunk(chunk, predicted, args.keep_inputs);
-          },
-          output));
+  KEEL_ASSIGN_OR_RETURN(BatchSummary summary,
+                        RunBatch(
+                            context, absl::StrCat("predict ", model.record.model), *input, shard,
+                            [&](const Table& chunk) -> StatusOr<Table> {
+                              if (!checked) {
+                                KEEL_RETURN_IF_ERROR(CheckInputs(bundle, chunk.schema()));
+                                checked = true;
+                              }
+                              KEEL_ASSIGN_OR_RETURN(Table predicted,
+                                                    Score(bundle, chunk, args.explain));
+                              return OutputChunk(chunk, predicted, args.keep_inputs);
+                            },
+                            output));
 
   if (context.options().json) {
     json result = summary.ToJson(shard, output, args.out);
@@ -129,6 +155,11 @@ void AddPredictCommand(CLI::App& app, CommandContext& context) {
   predict->add_flag("--keep-inputs", args->keep_inputs,
                     "Write the input columns before the predictions (CSV columns the model does "
                     "not use are copied as text)");
+  predict->add_flag("--explain", args->explain,
+                    "Also write each row's SHAP contributions (tree models): shap_<feature> per "
+                    "feature and shap_bias, in margin units (log-odds for binary; "
+                    "shap_<class>_<feature> per class for multiclass); a row's sum is its raw "
+                    "score, as XGBoost's pred_contribs");
   predict->add_option("--chunk-rows", args->chunk_rows, "Rows scored at a time")
       ->capture_default_str()
       ->check(CLI::Range(int64_t{1}, int64_t{1} << 30));

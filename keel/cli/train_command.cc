@@ -1,12 +1,11 @@
-// keel train | evaluate: fit a model on a dataset and keep it as a new model
-// version (with its run), measure a model version on data. (predict:
+// keel train: fit a model on a dataset and keep it as a new model version
+// (with its run). (evaluate: evaluate_command.cc; predict:
 // predict_command.cc.)
 #include <cstdio>
 #include <memory>
 #include <string>
 #include <vector>
 
-#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
@@ -15,13 +14,10 @@
 #include "keel/base/progress.h"
 #include "keel/cli/commands.h"
 #include "keel/cli/common.h"
-#include "keel/learn/model_store.h"
 #include "keel/cli/version.h"
 #include "keel/learn/bundle.h"
+#include "keel/learn/model_store.h"
 #include "keel/learn/train.h"
-#include "keel/table/csv_reader.h"
-#include "keel/table/json_reader.h"
-#include "keel/table/parquet_reader.h"
 #include "keel/transform/spec.h"
 
 namespace keel::cli {
@@ -173,46 +169,6 @@ Status Train(CommandContext& context, const TrainArgs& args) {
   return absl::OkStatus();
 }
 
-// --data as a dataset reference (NAME[@VERSION]) or a file (.csv, .jsonl,
-// .parquet).
-StatusOr<Table> ReadData(CommandContext& context, Lake& lake, const std::string& data,
-                         std::string* described) {
-  const bool file = absl::EndsWith(data, ".csv") || absl::EndsWith(data, ".jsonl") ||
-                    absl::EndsWith(data, ".parquet") || absl::EndsWith(data, ".csv.gz") ||
-                    absl::StrContains(data, "/");
-  if (!file) {
-    KEEL_ASSIGN_OR_RETURN(DatasetVersionRecord v, ResolveDatasetArg(lake, data));
-    *described = absl::StrCat(v.dataset, "@", ShortVersion(v.version));
-    return lake.ReadTable(v);
-  }
-  *described = data;
-  if (absl::EndsWith(data, ".parquet")) return ReadParquet(data);
-  if (absl::EndsWith(data, ".jsonl")) return ReadJsonLines(data, {});
-  return ReadCsv(data, {});
-}
-
-Status Evaluate(CommandContext& context, const std::string& model_ref, const std::string& data) {
-  KEEL_ASSIGN_OR_RETURN(auto lake, OpenLake(context));
-  KEEL_ASSIGN_OR_RETURN(LoadedModel model, LoadModelVersion(*lake, model_ref));
-  std::string described;
-  KEEL_ASSIGN_OR_RETURN(Table table, ReadData(context, *lake, data, &described));
-  KEEL_ASSIGN_OR_RETURN(auto metrics, learn::Evaluate(model.bundle, table));
-  if (context.options().json) {
-    context.PrintJson({{"model", model.record.model},
-                       {"version", model.record.version},
-                       {"data", described},
-                       {"rows", table.num_rows()},
-                       {"metrics", MetricsJson(metrics)}});
-    return absl::OkStatus();
-  }
-  context.Print(absl::StrFormat("%s version %d on %s (%d rows)", model.record.model,
-                                model.record.version, described, table.num_rows()));
-  std::vector<std::vector<std::string>> rows = {{"METRIC", "VALUE"}};
-  for (const auto& [name, value] : metrics) rows.push_back({name, FormatNumber(value)});
-  context.Print(FormatRows(rows));
-  return absl::OkStatus();
-}
-
 }  // namespace
 
 void AddTrainCommand(CLI::App& app, CommandContext& context) {
@@ -257,18 +213,6 @@ void AddTrainCommand(CLI::App& app, CommandContext& context) {
   cmd->add_option("--experiment", args->experiment, "Experiment the run belongs to")
       ->capture_default_str();
   context.Bind(cmd, [&context, args]() { return Train(context, *args); });
-
-  auto model = std::make_shared<std::string>();
-  auto data = std::make_shared<std::string>();
-  CLI::App* evaluate =
-      app.add_subcommand("evaluate", "A model version's metrics on a dataset or file");
-  evaluate->add_option("--model", *model, "MODEL, MODEL@VERSION or MODEL@ALIAS")
-      ->required()
-      ->type_name("MODEL[@REF]");
-  evaluate->add_option("--data", *data, "NAME[@VERSION], or a .csv/.jsonl/.parquet file")
-      ->required()
-      ->type_name("DATA");
-  context.Bind(evaluate, [&context, model, data]() { return Evaluate(context, *model, *data); });
 }
 
 }  // namespace keel::cli

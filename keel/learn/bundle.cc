@@ -1,6 +1,7 @@
 #include "keel/learn/bundle.h"
 
 #include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <cmath>
 
@@ -24,6 +25,38 @@ constexpr char kModel[] = "model.json";
 
 }  // namespace
 
+const char* KeelLibraryVersion() { return KEEL_PROJECT_VERSION; }
+
+std::optional<SemanticVersion> ParseSemanticVersion(std::string_view text) {
+  for (size_t start = 0; start < text.size(); ++start) {
+    if (!std::isdigit(static_cast<unsigned char>(text[start])) ||
+        (start > 0 && std::isdigit(static_cast<unsigned char>(text[start - 1])))) {
+      continue;
+    }
+    SemanticVersion v;
+    int* parts[] = {&v.major, &v.minor, &v.patch};
+    size_t at = start;
+    bool ok = true;
+    for (int i = 0; i < 3 && ok; ++i) {
+      if (i > 0) {
+        ok = at < text.size() && text[at] == '.';
+        ++at;
+      }
+      if (!ok) break;
+      const auto [end, ec] =
+          std::from_chars(text.data() + at, text.data() + text.size(), *parts[i]);
+      ok = ec == std::errc() && end != text.data() + at;
+      at = static_cast<size_t>(end - text.data());
+    }
+    if (ok) return v;
+  }
+  return std::nullopt;
+}
+
+std::string SemanticVersion::ToString() const {
+  return absl::StrCat(major, ".", minor, ".", patch);
+}
+
 const LearnerRegistry& BuiltinLearners() {
   static const LearnerRegistry* registry = [] {
     auto* r = new LearnerRegistry();
@@ -41,7 +74,7 @@ std::string BundleManifest::ToJson() const {
   }
   json j = {
       {"format", "keel.bundle"},
-      {"format_version", 1},
+      {"format_version", kBundleFormatVersion},
       {"keel_version", keel_version},
       {"git_revision", git_revision},
       {"created_at", FormatRfc3339(created_at_us)},
@@ -75,8 +108,22 @@ StatusOr<BundleManifest> BundleManifest::FromJson(std::string_view text) {
   if (!j.is_object() || j.value("format", "") != "keel.bundle") {
     return corrupt("not a keel.bundle manifest");
   }
-  if (j.value("format_version", 0) != 1) {
-    return corrupt("format_version is not 1 (written by a newer keel?)");
+  const int format_version = j.value("format_version", 0);
+  const std::string writer = j.value("keel_version", "");
+  const std::string writer_named = writer.empty() ? "an unknown keel" : writer;
+  if (format_version > kBundleFormatVersion) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("this model bundle has format version ", format_version, ", written by ",
+                     writer_named, "; this keel (", KeelLibraryVersion(), ") reads format version ",
+                     kBundleFormatVersion, ": upgrade keel to read it"));
+  }
+  if (format_version < 1) return corrupt("format_version is missing or not a positive number");
+  if (std::optional<SemanticVersion> theirs = ParseSemanticVersion(writer),
+      ours = ParseSemanticVersion(KeelLibraryVersion());
+      theirs.has_value() && ours.has_value() && *ours < *theirs) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "this model bundle was written by ", writer, ", newer than this keel (",
+        KeelLibraryVersion(), "): upgrade keel to ", theirs->ToString(), " or later to load it"));
   }
   try {
     BundleManifest m;

@@ -17,6 +17,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "keel/base/status.h"
@@ -27,6 +28,25 @@
 #include "keel/transform/pipeline.h"
 
 namespace keel::learn {
+
+// The bundle format this keel writes (manifest "format_version"); it reads
+// this one and older ones.
+inline constexpr int kBundleFormatVersion = 1;
+
+// This library's version, "0.1.0" (CMake's PROJECT_VERSION).
+const char* KeelLibraryVersion();
+
+// major.minor.patch, compared in that order.
+struct SemanticVersion {
+  int major = 0;
+  int minor = 0;
+  int patch = 0;
+  auto operator<=>(const SemanticVersion&) const = default;
+  std::string ToString() const;  // "1.2.3"
+};
+// The first "N.N.N" in `text` ("keel 0.1.0 (git 1c737b8)" -> 0.1.0), or
+// nullopt when there is none.
+std::optional<SemanticVersion> ParseSemanticVersion(std::string_view text);
 
 // Every learner Keel ships (linear, lasso, logistic, kmeans, pca, gbdt,
 // rf), registered once.
@@ -52,7 +72,9 @@ struct BundleManifest {
   uint64_t seed = 0;
 
   std::string ToJson() const;
-  // Errors: DataLoss for a manifest that does not parse or lacks a field.
+  // Errors: DataLoss for a manifest that does not parse or lacks a field;
+  // FailedPrecondition, naming both versions and "upgrade keel", for a
+  // bundle of a newer format_version or written by a newer keel.
   static StatusOr<BundleManifest> FromJson(std::string_view text);
 };
 
@@ -64,7 +86,8 @@ class Bundle {
   Bundle& operator=(Bundle&&) = default;
 
   // Errors: DataLoss for a damaged bundle (bundle_file.h) or payload;
-  // NotFound for a learner this keel does not know.
+  // NotFound for a learner this keel does not know; FailedPrecondition for
+  // a bundle from a newer keel (BundleManifest::FromJson).
   static StatusOr<Bundle> Load(std::string_view bytes);
   StatusOr<std::string> Save() const;
 

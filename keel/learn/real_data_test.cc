@@ -29,6 +29,7 @@ out = {}
 for name, loader, kind in [("breast_cancer", datasets.load_breast_cancer, "binary"),
                            ("wine", datasets.load_wine, "multiclass"),
                            ("iris", datasets.load_iris, "multiclass"),
+                           ("digits", datasets.load_digits, "multiclass"),
                            ("diabetes", datasets.load_diabetes, "regression")]:
     X, y = loader(return_X_y=True)
     strat = y if kind != "regression" else None

@@ -143,10 +143,11 @@ Status CheckClassSizes(const std::vector<double>& y, const ClassLabels& classes,
   for (double label : y) ++counts[static_cast<size_t>(label)];
   for (size_t c = 0; c < counts.size(); ++c) {
     if (counts[c] < 2) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "class '", classes.values[c], "' of target column '", target, "' has only ", counts[c],
-          " row", counts[c] == 1 ? "" : "s", "; a stratified split needs at least 2 rows of "
-          "every class: add rows of that class, drop them, or pass --split random"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("class '", classes.values[c], "' of target column '", target, "' has only ",
+                       counts[c], " row", counts[c] == 1 ? "" : "s",
+                       "; a stratified split needs at least 2 rows of "
+                       "every class: add rows of that class, drop them, or pass --split random"));
     }
   }
   return absl::OkStatus();
