@@ -30,6 +30,16 @@ using learn::LoadModelVersion;
 using learn::MetricsJson;
 using learn::StoreModelVersion;
 
+// Tags for a new run naming the process that runs it (keel.host,
+// keel.pid), so that a later command can tell when that process died.
+std::map<std::string, std::string> RunProcessTags();
+
+// Marks as killed every run still "running" whose process (from
+// RunProcessTags) was on this host and no longer exists: a `keel train`
+// killed or crashed mid-run. Runs from other hosts are left alone. Called
+// by `keel runs` and `keel train`; best effort (errors are ignored).
+void MarkDeadRuns(MetadataStore& registry);
+
 // A metric or statistic for people: 4 significant digits ("0.9731",
 // "1.234e+06"), "-" for NaN.
 std::string FormatNumber(double value);

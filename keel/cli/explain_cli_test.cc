@@ -259,6 +259,17 @@ TEST_F(ExplainCliTest, KilledTrainLeavesNoHalfRegisteredVersion) {
   EXPECT_EQ(models[0]["versions"], 1);
   json versions = KeelJson({"models", "show", "m"});
   EXPECT_EQ(versions["version"], 1);
+  // Its run does not stay "running" forever: the process is gone.
+  json runs = KeelJson({"runs", "list"});
+  int killed = 0;
+  for (const json& run : runs) {
+    EXPECT_NE(run["status"], "running") << run.dump();
+    if (run["status"] == "killed") {
+      ++killed;
+      EXPECT_THAT(run["error"].get<std::string>(), HasSubstr("ended before the run finished"));
+    }
+  }
+  EXPECT_EQ(killed, 1);
   EXPECT_EQ(KeelJson(quick)["version"], 2);
 }
 

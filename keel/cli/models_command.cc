@@ -181,6 +181,7 @@ json RunJson(const RunRecord& r) {
 
 Status ListRuns(CommandContext& context, const std::string& experiment, int64_t limit) {
   KEEL_ASSIGN_OR_RETURN(auto lake, OpenLake(context));
+  MarkDeadRuns(lake->registry());
   KEEL_ASSIGN_OR_RETURN(std::vector<RunRecord> runs, lake->registry().ListRuns(experiment, limit));
   if (context.options().json) {
     json list = json::array();
@@ -201,6 +202,7 @@ Status ListRuns(CommandContext& context, const std::string& experiment, int64_t 
 
 Status ShowRun(CommandContext& context, const std::string& id) {
   KEEL_ASSIGN_OR_RETURN(auto lake, OpenLake(context));
+  MarkDeadRuns(lake->registry());
   KEEL_ASSIGN_OR_RETURN(RunRecord r, lake->registry().GetRun(id));
   if (context.options().json) {
     context.PrintJson(RunJson(r));

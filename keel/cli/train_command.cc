@@ -104,6 +104,8 @@ Status Train(CommandContext& context, const TrainArgs& args) {
     const size_t eq = p.find('=');
     run_request.params[p.substr(0, eq)] = p.substr(eq + 1);
   }
+  run_request.tags = RunProcessTags();
+  MarkDeadRuns(registry);
   KEEL_ASSIGN_OR_RETURN(RunRecord run, registry.CreateRun(run_request));
   spec.run_id = run.id;
 
