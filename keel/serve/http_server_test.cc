@@ -311,6 +311,37 @@ TEST_F(HttpServerTest, AddressInUseIsUnavailable) {
   EXPECT_THAT(second.status().message(), HasSubstr(absl::StrCat("127.0.0.1:", port())));
 }
 
+// Beyond --max-inflight requests at once: 503 with Retry-After, JSON body.
+// A batching model with a long wait holds the first request in flight.
+TEST_F(HttpServerTest, OverTheInflightCapIs503WithRetryAfter) {
+  fixture_.TrainAndStore("fraud");
+  RouteOptions route;
+  route.batching = {.max_rows = 64, .max_wait_us = 1'500'000};
+  ASSERT_TRUE(manager_.Add("fraud", route).ok());
+  router_ = std::make_unique<Router>(&manager_, &metrics_, RouterOptions{});
+  HttpServerOptions options;
+  options.port = 0;
+  options.access_log = false;
+  options.threads = 2;
+  options.max_inflight = 1;
+  auto started = HttpServer::Start(router_.get(), &metrics_, options);
+  ASSERT_TRUE(started.ok()) << started.status();
+  server_ = std::move(*started);
+
+  Client held(port());
+  ASSERT_TRUE(held.Send(Client::Request("POST", "/v1/models/fraud:predict", PredictBody(1))));
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));  // now waiting in the batcher
+  Client refused(port());
+  ASSERT_TRUE(refused.Send(Client::Request("GET", "/v2/models/fraud")));
+  Client::Response r = refused.Read();
+  EXPECT_EQ(r.status, 503) << r.headers << r.body;
+  EXPECT_THAT(r.headers, HasSubstr("Retry-After: 1"));
+  EXPECT_THAT(json::parse(r.body)["error"].get<std::string>(), HasSubstr("limit of requests in flight"));
+  EXPECT_EQ(held.Read().status, 200);  // the held request still completes
+  ASSERT_TRUE(refused.Send(Client::Request("GET", "/v2/models/fraud")));
+  EXPECT_EQ(refused.Read().status, 200);  // and capacity comes back
+}
+
 // Clients hammer the server while the production alias moves from version 1
 // to 2 and back: every request answers 200, and both versions answered.
 TEST_F(HttpServerTest, MovedAliasSwapsWithZeroFailedRequestsUnderLoad) {
