@@ -31,7 +31,22 @@ StatusOr<std::unique_ptr<XGBoostModel>> XGBoostModel::FromBooster(void* booster,
 StatusOr<std::unique_ptr<XGBoostModel>> XGBoostModel::FromBytes(std::string_view bytes,
                                                                 std::string_view learner) {
   KEEL_ASSIGN_OR_RETURN(BoosterPtr booster, LoadBooster(bytes));
-  return FromBooster(booster.release(), learner);
+  // JSON text opens with '{' then a key ('"'); UBJSON opens with '{' too,
+  // then a length marker.
+  const size_t open = bytes.find_first_not_of(" \t\r\n");
+  const size_t key =
+      open == std::string_view::npos ? open : bytes.find_first_not_of(" \t\r\n", open + 1);
+  if (key == std::string_view::npos || bytes[open] != '{' || bytes[key] != '"') {
+    return FromBooster(booster.release(), learner);  // UBJSON: compile from XGBoost's JSON
+  }
+  // JSON as XGBoost wrote it: compile the predictor from these bytes rather
+  // than from a second copy saved by the Booster (10 models for a server:
+  // about 135 ms instead of 180-300 ms, docs/BENCHMARKS.md).
+  KEEL_ASSIGN_OR_RETURN(TreePredictor predictor, TreePredictor::FromXGBoostJson(bytes));
+  int rounds = 0;
+  KEEL_RETURN_IF_ERROR(XgbCall(XGBoosterBoostedRounds(booster.get(), &rounds), "counting rounds"));
+  return std::unique_ptr<XGBoostModel>(
+      new XGBoostModel(booster.release(), std::move(predictor), std::string(learner), rounds));
 }
 
 Status XGBoostModel::CheckFeatures(int64_t cols) const {
