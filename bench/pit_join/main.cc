@@ -4,6 +4,12 @@
 // exactly, so both sides join the same tables.
 //
 //   bench_pit_join [--entities N] [--features M] [--repeat R]
+//   bench_pit_join [--entities N] [--features M] --write DIR
+//
+// --write: writes the same tables as DIR/entities.parquet and
+// DIR/features.parquet (keel::WriteParquet, timestamps as UTC microseconds)
+// for peer_node.mjs, and exits without joining (the timed run is a separate
+// process, so writing does not count in its peak memory).
 //
 // Prints one row "pit_join keel N M seconds peak_rss_mb matched v_sum":
 // the best of R joins, the process's peak resident memory, and a checksum of
@@ -17,8 +23,10 @@
 #include <cstdlib>
 #include <cstring>
 #include <string>
+#include <utility>
 
 #include "keel/features/point_in_time.h"
+#include "keel/table/parquet_writer.h"
 #include "keel/table/table.h"
 
 namespace {
@@ -70,7 +78,9 @@ Table Entities(int64_t n, int64_t users) {
 int main(int argc, char** argv) {
   int64_t n = 1'000'000, m = 10'000'000;
   int repeat = 3;
+  std::string write_dir;
   for (int i = 1; i + 1 < argc; i += 2) {
+    if (!std::strcmp(argv[i], "--write")) write_dir = argv[i + 1];
     if (!std::strcmp(argv[i], "--entities")) n = std::atoll(argv[i + 1]);
     if (!std::strcmp(argv[i], "--features")) m = std::atoll(argv[i + 1]);
     if (!std::strcmp(argv[i], "--repeat")) repeat = std::atoi(argv[i + 1]);
@@ -78,6 +88,17 @@ int main(int argc, char** argv) {
   const int64_t users = std::max<int64_t>(1, n / 10);
   const Table features = Features(m, users);
   const Table entities = Entities(n, users);
+  if (!write_dir.empty()) {
+    for (const auto& [table, file] :
+         {std::pair{&entities, "/entities.parquet"}, std::pair{&features, "/features.parquet"}}) {
+      const keel::Status written = keel::WriteParquet(*table, write_dir + file);
+      if (!written.ok()) {
+        std::fprintf(stderr, "bench_pit_join: %s\n", std::string(written.message()).c_str());
+        return 1;
+      }
+    }
+    return 0;
+  }
   keel::features::PointInTimeOptions options;
   options.join_keys = {"user"};
   options.entity_time = "at";
