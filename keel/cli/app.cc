@@ -127,6 +127,7 @@ int Main(int argc, char** argv) {
   AddPredictCommand(app, context);
   AddTransformCommand(app, context);
   AddModelsCommand(app, context);
+  AddFeaturesCommand(app, context);
   AddServeCommand(app, context);
 
   if (argc <= 1) {

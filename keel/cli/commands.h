@@ -19,6 +19,7 @@ void AddPredictCommand(CLI::App& app, CommandContext& context);
 void AddTransformCommand(CLI::App& app, CommandContext& context);
 void AddServeCommand(CLI::App& app, CommandContext& context);
 void AddModelsCommand(CLI::App& app, CommandContext& context);
+void AddFeaturesCommand(CLI::App& app, CommandContext& context);
 
 }  // namespace keel::cli
 

@@ -151,6 +151,23 @@ class MetadataStore {
   // every SetAlias/DeleteAlias that changes something; one cheap read, for a
   // model server to poll and reload when it moves. Starts at 0.
   virtual StatusOr<int64_t> ModelsChangeVersion() = 0;
+
+  // ---- Feature definitions (features.yaml). Versions are never removed.
+
+  // Records `record.yaml_text` as version highest + 1 (assigned inside the
+  // write transaction), sha256 computed here, applied_at_us = now unless
+  // set. When the latest version has the same text, records nothing and
+  // returns that version with added = false ("unchanged").
+  struct AppliedFeatureDefinitions {
+    FeatureDefinitionsRecord record;
+    bool added = false;
+  };
+  virtual StatusOr<AppliedFeatureDefinitions> AddFeatureDefinitions(
+      const FeatureDefinitionsRecord& record) = 0;
+  // The highest version; nullopt when none was ever applied.
+  virtual StatusOr<std::optional<FeatureDefinitionsRecord>> LatestFeatureDefinitions() = 0;
+  // Every version, newest first.
+  virtual StatusOr<std::vector<FeatureDefinitionsRecord>> ListFeatureDefinitions() = 0;
 };
 
 // Opens the store at `uri`: "sqlite://PATH" (PATH relative to `base_dir`

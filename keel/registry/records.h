@@ -93,6 +93,17 @@ inline Status ValidateExperimentName(std::string_view name) {
 // Errors: InvalidArgument.
 Status ValidateAliasName(std::string_view alias);
 
+// One applied version of the feature definitions (features.yaml): the text
+// as applied, kept whole so any version can be parsed again. The registry
+// does not parse it (keel/features does).
+struct FeatureDefinitionsRecord {
+  int64_t version = 0;        // 1, 2, 3... assigned by AddFeatureDefinitions
+  std::string yaml_text;      // the file's bytes
+  std::string sha256;         // hex SHA-256 of yaml_text (set by the store)
+  std::string source;         // the path the user applied, for messages
+  int64_t applied_at_us = 0;  // microseconds since the Unix epoch
+};
+
 // A parsed "name", "name@3" or "name@production".
 struct ModelRef {
   std::string model;

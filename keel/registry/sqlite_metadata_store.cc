@@ -150,6 +150,16 @@ CREATE TABLE change_counters (
 );
 INSERT INTO change_counters (name, value) VALUES ('models', 0);
 )sql"},
+      {3, "applied feature definitions",
+       R"sql(
+CREATE TABLE feature_definitions (
+  version INTEGER PRIMARY KEY,
+  yaml_text TEXT NOT NULL,
+  sha256 TEXT NOT NULL,
+  source TEXT NOT NULL,
+  applied_at_us INTEGER NOT NULL
+);
+)sql"},
   };
   return *migrations;
 }

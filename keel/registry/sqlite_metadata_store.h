@@ -5,6 +5,7 @@
 
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -60,6 +61,12 @@ class SqliteMetadataStore final : public MetadataStore {
   Status SetAlias(std::string_view model, std::string_view alias, int64_t version) override;
   Status DeleteAlias(std::string_view model, std::string_view alias) override;
   StatusOr<int64_t> ModelsChangeVersion() override;
+
+  // Feature definitions (sqlite_features.cc).
+  StatusOr<AppliedFeatureDefinitions> AddFeatureDefinitions(
+      const FeatureDefinitionsRecord& record) override;
+  StatusOr<std::optional<FeatureDefinitionsRecord>> LatestFeatureDefinitions() override;
+  StatusOr<std::vector<FeatureDefinitionsRecord>> ListFeatureDefinitions() override;
 
  private:
   SqliteMetadataStore(std::unique_ptr<sqlite::Database> db, int schema_version)

@@ -1,0 +1,180 @@
+// End-to-end tests of `keel features apply | list | describe |
+// get-historical`: definitions validated and kept as versions, and a
+// point-in-time training set checked value by value.
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "keel/base/files.h"
+#include "keel/base/testing/subprocess.h"
+#include "keel/base/testing/temp_dir.h"
+#include "keel/cli/run_keel_for_test.h"
+#include "nlohmann/json.hpp"
+
+namespace keel {
+namespace {
+
+using testing::CommandResult;
+using ::testing::HasSubstr;
+using json = nlohmann::json;
+
+constexpr char kDefinitions[] = R"(entities:
+  - name: customer
+    join_keys:
+      - {name: customer_id, type: int64}
+sources:
+  - name: stats_source
+    dataset: stats
+    timestamp_field: event_time
+    created_timestamp_field: created
+feature_views:
+  - name: stats
+    entities: [customer]
+    source: stats_source
+    ttl: 1d
+    features:
+      - {name: spend, type: float64}
+      - {name: orders, type: int64}
+services:
+  - name: fraud
+    features: ["stats:*"]
+)";
+
+// Two rows of customer 1 at 2024-01-02 (the later `created` wins).
+constexpr char kStats[] = R"(customer_id,event_time,created,spend,orders
+1,2024-01-01T00:00:00,2024-01-01T00:00:00,10.5,1
+1,2024-01-02T00:00:00,2024-01-02T01:00:00,21.5,3
+1,2024-01-02T00:00:00,2024-01-02T00:00:00,20.5,2
+2,2024-01-01T00:00:00,2024-01-01T00:00:00,7.25,9
+)";
+
+constexpr char kEntities[] = R"(customer_id,event_timestamp,label
+1,2024-01-02T00:00:00,a
+1,2024-01-01T12:00:00,b
+1,2024-01-03T00:00:00,c
+1,2024-01-03T00:00:01,d
+2,2023-12-31T23:59:59,e
+3,2024-01-02T00:00:00,f
+)";
+
+class FeaturesCliTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_EQ(Keel({"init", "--project", "t"}).exit_code, 0);
+    Write("features.yaml", kDefinitions);
+    Write("stats.csv", kStats);
+    Write("entities.csv", kEntities);
+    CommandResult r = Keel({"ingest", "stats.csv", "--name", "stats"});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+  }
+
+  void Write(const std::string& name, const std::string& text) {
+    ASSERT_TRUE(WriteFileAtomic(dir_.path() + "/" + name, text).ok());
+  }
+  CommandResult Keel(std::vector<std::string> args) {
+    return testing::RunKeel(std::move(args), dir_.path());
+  }
+  json KeelJson(std::vector<std::string> args) {
+    args.push_back("--json");
+    CommandResult r = Keel(args);
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    return json::parse(r.out, nullptr, false);
+  }
+
+  testing::TempDir dir_;
+};
+
+TEST_F(FeaturesCliTest, ApplyListDescribeAndUnchanged) {
+  json applied = KeelJson({"features", "apply", "features.yaml"});
+  EXPECT_EQ(applied["version"], 1);
+  EXPECT_EQ(applied["status"], "applied");
+  EXPECT_EQ(applied["feature_views"], 1);
+
+  CommandResult again = Keel({"features", "apply", "features.yaml"});
+  EXPECT_EQ(again.exit_code, 0) << again.err;
+  EXPECT_THAT(again.out, HasSubstr("Unchanged: features.yaml is feature definitions version 1"));
+
+  json list = KeelJson({"features", "list"});
+  EXPECT_EQ(list["version"], 1);
+  ASSERT_EQ(list["feature_views"].size(), 1u);
+  EXPECT_EQ(list["feature_views"][0]["name"], "stats");
+  EXPECT_EQ(list["services"][0]["name"], "fraud");
+
+  json view = KeelJson({"features", "describe", "stats"});
+  EXPECT_EQ(view["kind"], "feature_view");
+  EXPECT_EQ(view["ttl_us"], int64_t{86'400'000'000});
+  EXPECT_EQ(view["join_keys"][0]["name"], "customer_id");
+  EXPECT_EQ(view["features"][1]["type"], "int64");
+  json service = KeelJson({"features", "describe", "fraud"});
+  EXPECT_EQ(service["features"][0]["column"], "stats__spend");
+  CommandResult human = Keel({"features", "describe", "stats"});
+  EXPECT_THAT(human.out, HasSubstr("ttl       1d"));
+  CommandResult unknown = Keel({"features", "describe", "fruad"});
+  EXPECT_EQ(unknown.exit_code, 2);
+  EXPECT_THAT(unknown.err, HasSubstr("Did you mean 'fraud'?"));
+
+  std::string changed = kDefinitions;
+  changed.replace(changed.find("ttl: 1d"), 7, "ttl: 2d");
+  Write("features.yaml", changed);
+  EXPECT_EQ(KeelJson({"features", "apply", "features.yaml"})["version"], 2);
+  EXPECT_EQ(KeelJson({"features", "describe", "stats"})["ttl"], "2d");
+}
+
+TEST_F(FeaturesCliTest, ApplyRejectsAnUnknownEntityWithItsPlace) {
+  std::string bad = kDefinitions;
+  bad.replace(bad.find("[customer]"), 10, "[custmer]");
+  Write("bad.yaml", bad);
+  CommandResult r = Keel({"features", "apply", "bad.yaml"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_THAT(r.err, HasSubstr("bad.yaml:12:16: feature view 'stats': unknown entity 'custmer'. "
+                               "Did you mean 'customer'?"));
+  CommandResult list = Keel({"features", "list"});
+  EXPECT_EQ(list.exit_code, 1);
+  EXPECT_THAT(list.err, HasSubstr("no feature definitions applied yet"));
+}
+
+TEST_F(FeaturesCliTest, GetHistoricalIsPointInTimeCorrect) {
+  ASSERT_EQ(Keel({"features", "apply", "features.yaml"}).exit_code, 0);
+  json r = KeelJson({"features", "get-historical", "--entities", "entities.csv", "--service",
+                     "fraud", "--out", "train.jsonl"});
+  EXPECT_EQ(r["rows"], 6);
+  StatusOr<std::string> text = ReadFile(dir_.path() + "/train.jsonl");
+  ASSERT_TRUE(text.ok()) << text.status();
+  std::vector<json> rows;
+  std::istringstream lines(*text);
+  for (std::string line; std::getline(lines, line);) rows.push_back(json::parse(line));
+  ASSERT_EQ(rows.size(), 6u);
+  const std::vector<json> spend = {21.5, 10.5, 21.5, nullptr, nullptr, nullptr};
+  const std::vector<json> orders = {3, 1, 3, nullptr, nullptr, nullptr};
+  const std::vector<std::string> labels = {"a", "b", "c", "d", "e", "f"};
+  for (size_t i = 0; i < rows.size(); ++i) {
+    SCOPED_TRACE(i);
+    EXPECT_EQ(rows[i]["label"], labels[i]);  // entity rows in order, columns kept
+    EXPECT_EQ(rows[i]["stats__spend"], spend[i]);
+    EXPECT_EQ(rows[i]["stats__orders"], orders[i]);
+  }
+}
+
+TEST_F(FeaturesCliTest, GetHistoricalNamesAMissingJoinKeyAndAnUnknownService) {
+  ASSERT_EQ(Keel({"features", "apply", "features.yaml"}).exit_code, 0);
+  Write("no_key.csv", "customer,event_timestamp\n1,2024-01-02T00:00:00\n");
+  CommandResult r = Keel({"features", "get-historical", "--entities", "no_key.csv", "--service",
+                          "fraud", "--out", "x.csv"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_THAT(r.err, HasSubstr("the entity rows have no column 'customer_id' (join key of "
+                               "feature view 'stats')."));
+  EXPECT_THAT(r.err, HasSubstr("Did you mean 'customer'?"));
+  r = Keel({"features", "get-historical", "--entities", "entities.csv", "--service", "fraudd",
+            "--out", "x.csv"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_THAT(r.err, HasSubstr("Did you mean 'fraud'?"));
+  r = Keel({"features", "get-historical", "--entities", "entities.csv", "--service", "fraud",
+            "--out", "x.csv", "--timestamp-column", "ts"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_THAT(r.err, HasSubstr("have no column 'ts' (the event time)"));
+}
+
+}  // namespace
+}  // namespace keel

@@ -1,0 +1,381 @@
+#include "keel/features/definitions.h"
+
+#include <algorithm>
+#include <cctype>
+#include <charconv>
+#include <map>
+#include <set>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "keel/base/suggest.h"
+#include "yaml-cpp/yaml.h"
+
+namespace keel::features {
+namespace {
+
+template <typename T>
+std::vector<std::string> NamesOf(const std::vector<T>& items) {
+  std::vector<std::string> out;
+  for (const T& item : items) out.push_back(item.name);
+  return out;
+}
+
+template <typename T>
+const T* FindByName(const std::vector<T>& items, std::string_view name) {
+  for (const T& item : items) {
+    if (item.name == name) return &item;
+  }
+  return nullptr;
+}
+
+// " Did you mean 'x'? Entities: a, b" (or " No entities are defined.").
+std::string Known(const std::string& word, const std::vector<std::string>& names,
+                  const std::string& kind_plural) {
+  if (names.empty()) return absl::StrCat(" No ", kind_plural, " are defined.");
+  std::string label(kind_plural);
+  label[0] = static_cast<char>(std::toupper(label[0]));
+  return absl::StrCat(DidYouMean(word, names), " ", label, ": ", absl::StrJoin(names, ", "));
+}
+
+class Parser {
+ public:
+  explicit Parser(std::string_view file) : file_(file) {}
+
+  StatusOr<FeatureDefinitions> Parse(const YAML::Node& root) {
+    FeatureDefinitions defs;
+    if (root.IsNull()) return defs;
+    if (!root.IsMap()) return Error(root, "expected a mapping with entities, sources, ...");
+    KEEL_RETURN_IF_ERROR(CheckKeys(root, {"entities", "sources", "feature_views", "services"}, ""));
+    KEEL_ASSIGN_OR_RETURN(std::vector<YAML::Node> entities, List(root, "entities"));
+    for (const YAML::Node& node : entities) {
+      KEEL_ASSIGN_OR_RETURN(Entity e, ParseEntity(node));
+      defs.entities.push_back(std::move(e));
+    }
+    KEEL_ASSIGN_OR_RETURN(std::vector<YAML::Node> sources, List(root, "sources"));
+    for (const YAML::Node& node : sources) {
+      KEEL_ASSIGN_OR_RETURN(Source s, ParseSource(node));
+      defs.sources.push_back(std::move(s));
+    }
+    KEEL_ASSIGN_OR_RETURN(std::vector<YAML::Node> views, List(root, "feature_views"));
+    for (const YAML::Node& node : views) {
+      KEEL_ASSIGN_OR_RETURN(FeatureView v, ParseView(node, defs));
+      defs.views.push_back(std::move(v));
+    }
+    KEEL_ASSIGN_OR_RETURN(std::vector<YAML::Node> services, List(root, "services"));
+    for (const YAML::Node& node : services) {
+      KEEL_ASSIGN_OR_RETURN(FeatureService s, ParseService(node, defs));
+      defs.services.push_back(std::move(s));
+    }
+    return defs;
+  }
+
+ private:
+  std::string Where(const YAML::Node& node) const {
+    const YAML::Mark mark = node.Mark();
+    if (mark.line < 0) return file_;
+    return absl::StrCat(file_, ":", mark.line + 1, ":", mark.column + 1);
+  }
+  Status Error(const YAML::Node& node, const std::string& message) const {
+    return absl::InvalidArgumentError(absl::StrCat(Where(node), ": ", message));
+  }
+
+  // `label` ("entity 'customer': ") prefixes the message.
+  Status CheckKeys(const YAML::Node& map, const std::vector<std::string>& keys,
+                   const std::string& label) const {
+    for (auto it = map.begin(); it != map.end(); ++it) {
+      const std::string key = it->first.Scalar();
+      if (std::find(keys.begin(), keys.end(), key) == keys.end()) {
+        return Error(it->first,
+                     absl::StrCat(label, "unknown key '", key, "'.", DidYouMean(key, keys),
+                                  " Keys: ", absl::StrJoin(keys, ", ")));
+      }
+    }
+    return absl::OkStatus();
+  }
+
+  // The items of the optional list `key` of `map`.
+  StatusOr<std::vector<YAML::Node>> List(const YAML::Node& map, const std::string& key) const {
+    std::vector<YAML::Node> out;
+    const YAML::Node node = map[key];
+    if (!node || node.IsNull()) return out;
+    if (!node.IsSequence()) return Error(node, absl::StrCat(key, ": expected a list"));
+    for (const YAML::Node& item : node) {
+      if (!item.IsMap()) return Error(item, absl::StrCat(key, ": each item must be a mapping"));
+      out.push_back(item);
+    }
+    return out;
+  }
+
+  // The scalar `key` of `map`; "" when absent and !required.
+  StatusOr<std::string> Scalar(const YAML::Node& map, const std::string& key,
+                               const std::string& label, bool required = true) const {
+    const YAML::Node node = map[key];
+    if (!node) {
+      if (!required) return std::string();
+      return Error(map, absl::StrCat(label, "missing '", key, "'"));
+    }
+    if (!node.IsScalar() || node.Scalar().empty()) {
+      return Error(node, absl::StrCat(label, key, ": expected a non-empty value"));
+    }
+    return node.Scalar();
+  }
+
+  // A name: a letter or '_' then letters, digits or '_' (names become
+  // column names and appear in "view:feature").
+  Status CheckName(const YAML::Node& node, const std::string& what) const {
+    const std::string& name = node.Scalar();
+    bool ok =
+        !name.empty() && (std::isalpha(static_cast<unsigned char>(name[0])) || name[0] == '_');
+    for (char c : name) ok = ok && (std::isalnum(static_cast<unsigned char>(c)) || c == '_');
+    if (!ok) {
+      return Error(node, absl::StrCat("invalid ", what, " name '", name,
+                                      "': use letters, digits and '_', starting with a letter"));
+    }
+    return absl::OkStatus();
+  }
+
+  // The name of an entity/source/view/service, unique within `kind`.
+  StatusOr<std::string> Name(const YAML::Node& map, const std::string& kind) {
+    KEEL_ASSIGN_OR_RETURN(std::string name, Scalar(map, "name", absl::StrCat(kind, ": ")));
+    const YAML::Node node = map["name"];
+    KEEL_RETURN_IF_ERROR(CheckName(node, kind));
+    auto [it, added] = seen_[std::string(kind)].emplace(name, Where(node));
+    if (!added) {
+      return Error(node, absl::StrCat("duplicate ", kind, " name '", name, "' (the first is at ",
+                                      it->second, ")"));
+    }
+    return name;
+  }
+
+  // A list of {name, type} under `key`; `join_key` limits types to int64
+  // and string.
+  StatusOr<std::vector<TypedName>> Typed(const YAML::Node& map, const std::string& key,
+                                         const std::string& label, bool join_key) const {
+    const YAML::Node list = map[key];
+    if (!list) return Error(map, absl::StrCat(label, "missing '", key, "'"));
+    if (!list.IsSequence() || list.size() == 0) {
+      return Error(list, absl::StrCat(label, key, ": expected a non-empty list of {name, type}"));
+    }
+    std::vector<TypedName> out;
+    std::map<std::string, std::string> seen;
+    const std::string what = join_key ? "join key" : "feature";
+    for (const YAML::Node& item : list) {
+      if (!item.IsMap()) {
+        return Error(item, absl::StrCat(label, key, ": each item must be {name: ..., type: ...}"));
+      }
+      KEEL_RETURN_IF_ERROR(CheckKeys(item, {"name", "type", "description"}, label));
+      TypedName t;
+      KEEL_ASSIGN_OR_RETURN(t.name, Scalar(item, "name", label));
+      KEEL_RETURN_IF_ERROR(CheckName(item["name"], what));
+      t.where = Where(item["name"]);
+      auto [it, added] = seen.emplace(t.name, t.where);
+      if (!added) {
+        return Error(item["name"], absl::StrCat(label, "duplicate ", what, " '", t.name,
+                                                "' (the first is at ", it->second, ")"));
+      }
+      KEEL_ASSIGN_OR_RETURN(std::string type, Scalar(item, "type", label));
+      const std::vector<std::string> allowed =
+          join_key ? std::vector<std::string>{"int64", "string"}
+                   : std::vector<std::string>{"bool", "int64", "float64", "string", "timestamp"};
+      if (std::find(allowed.begin(), allowed.end(), type) == allowed.end()) {
+        return Error(item["type"], absl::StrCat(label, what, " '", t.name, "': unknown type '",
+                                                type, "'.", DidYouMean(type, allowed),
+                                                " Types: ", absl::StrJoin(allowed, ", ")));
+      }
+      KEEL_ASSIGN_OR_RETURN(t.type, ParseDataType(type));
+      out.push_back(std::move(t));
+    }
+    return out;
+  }
+
+  StatusOr<Entity> ParseEntity(const YAML::Node& node) {
+    Entity e;
+    e.where = Where(node);
+    KEEL_ASSIGN_OR_RETURN(e.name, Name(node, "entity"));
+    const std::string label = absl::StrCat("entity '", e.name, "': ");
+    KEEL_RETURN_IF_ERROR(CheckKeys(node, {"name", "join_keys", "description"}, label));
+    KEEL_ASSIGN_OR_RETURN(e.join_keys, Typed(node, "join_keys", label, /*join_key=*/true));
+    KEEL_ASSIGN_OR_RETURN(e.description, Scalar(node, "description", label, false));
+    return e;
+  }
+
+  StatusOr<Source> ParseSource(const YAML::Node& node) {
+    Source s;
+    s.where = Where(node);
+    KEEL_ASSIGN_OR_RETURN(s.name, Name(node, "source"));
+    const std::string label = absl::StrCat("source '", s.name, "': ");
+    KEEL_RETURN_IF_ERROR(CheckKeys(
+        node, {"name", "dataset", "timestamp_field", "created_timestamp_field", "description"},
+        label));
+    KEEL_ASSIGN_OR_RETURN(s.dataset, Scalar(node, "dataset", label));
+    KEEL_ASSIGN_OR_RETURN(s.timestamp_field, Scalar(node, "timestamp_field", label));
+    KEEL_ASSIGN_OR_RETURN(s.created_timestamp_field,
+                          Scalar(node, "created_timestamp_field", label, false));
+    return s;
+  }
+
+  StatusOr<FeatureView> ParseView(const YAML::Node& node, const FeatureDefinitions& defs) {
+    FeatureView v;
+    v.where = Where(node);
+    KEEL_ASSIGN_OR_RETURN(v.name, Name(node, "feature view"));
+    const std::string label = absl::StrCat("feature view '", v.name, "': ");
+    KEEL_RETURN_IF_ERROR(
+        CheckKeys(node, {"name", "entities", "source", "ttl", "features", "description"}, label));
+    const YAML::Node entities = node["entities"];
+    if (!entities) return Error(node, absl::StrCat(label, "missing 'entities'"));
+    if (!entities.IsSequence() || entities.size() == 0) {
+      return Error(entities, absl::StrCat(label, "entities: expected a non-empty list of names"));
+    }
+    std::set<std::string> keys;
+    for (const YAML::Node& item : entities) {
+      if (!item.IsScalar()) return Error(item, absl::StrCat(label, "entities: expected a name"));
+      const Entity* e = defs.FindEntity(item.Scalar());
+      if (e == nullptr) {
+        return Error(item, absl::StrCat(label, "unknown entity '", item.Scalar(), "'.",
+                                        Known(item.Scalar(), NamesOf(defs.entities), "entities")));
+      }
+      for (const TypedName& k : e->join_keys) keys.insert(k.name);
+      v.entities.push_back(item.Scalar());
+    }
+    KEEL_ASSIGN_OR_RETURN(v.source, Scalar(node, "source", label));
+    if (defs.FindSource(v.source) == nullptr) {
+      return Error(node["source"], absl::StrCat(label, "unknown source '", v.source, "'.",
+                                                Known(v.source, NamesOf(defs.sources), "sources")));
+    }
+    KEEL_ASSIGN_OR_RETURN(v.ttl_text, Scalar(node, "ttl", label, false));
+    if (v.ttl_text.empty()) v.ttl_text = "0";
+    StatusOr<std::optional<int64_t>> ttl = ParseTtl(v.ttl_text);
+    if (!ttl.ok()) return Error(node["ttl"], absl::StrCat(label, "ttl: ", ttl.status().message()));
+    v.ttl_us = *ttl;
+    KEEL_ASSIGN_OR_RETURN(v.features, Typed(node, "features", label, /*join_key=*/false));
+    for (const TypedName& f : v.features) {
+      if (keys.count(f.name) > 0) {
+        return absl::InvalidArgumentError(
+            absl::StrCat(f.where, ": ", label, "feature '", f.name,
+                         "' has the name of a join key of its entities; rename it"));
+      }
+    }
+    return v;
+  }
+
+  StatusOr<FeatureService> ParseService(const YAML::Node& node, const FeatureDefinitions& defs) {
+    FeatureService s;
+    s.where = Where(node);
+    KEEL_ASSIGN_OR_RETURN(s.name, Name(node, "service"));
+    const std::string label = absl::StrCat("service '", s.name, "': ");
+    KEEL_RETURN_IF_ERROR(CheckKeys(node, {"name", "features", "description"}, label));
+    const YAML::Node list = node["features"];
+    if (!list) return Error(node, absl::StrCat(label, "missing 'features'"));
+    if (!list.IsSequence() || list.size() == 0) {
+      return Error(list, absl::StrCat(label,
+                                      "features: expected a non-empty list of "
+                                      "\"view:feature\" or \"view:*\""));
+    }
+    std::set<std::pair<std::string, std::string>> seen;
+    for (const YAML::Node& item : list) {
+      const std::string text = item.IsScalar() ? item.Scalar() : "";
+      const size_t colon = text.find(':');
+      if (colon == std::string::npos || colon == 0 || colon + 1 == text.size()) {
+        return Error(item, absl::StrCat(label,
+                                        "features: expected \"view:feature\" or "
+                                        "\"view:*\"; got '",
+                                        text, "'"));
+      }
+      const std::string view_name = text.substr(0, colon);
+      const std::string feature = text.substr(colon + 1);
+      const FeatureView* view = defs.FindView(view_name);
+      if (view == nullptr) {
+        return Error(item, absl::StrCat(label, "unknown feature view '", view_name, "'.",
+                                        Known(view_name, NamesOf(defs.views), "feature views")));
+      }
+      std::vector<std::string> names;
+      if (feature == "*") {
+        names = NamesOf(view->features);
+      } else if (FindByName(view->features, feature) == nullptr) {
+        return Error(item,
+                     absl::StrCat(label, "feature view '", view_name, "' has no feature '", feature,
+                                  "'.", Known(feature, NamesOf(view->features), "features")));
+      } else {
+        names.push_back(feature);
+      }
+      for (const std::string& name : names) {
+        if (!seen.emplace(view_name, name).second) {
+          return Error(item,
+                       absl::StrCat(label, "feature '", view_name, ":", name, "' is listed twice"));
+        }
+        s.features.push_back({view_name, name});
+      }
+    }
+    return s;
+  }
+
+  std::string file_;
+  // kind -> name -> where it was first defined.
+  std::map<std::string, std::map<std::string, std::string>> seen_;
+};
+
+}  // namespace
+
+StatusOr<std::optional<int64_t>> ParseTtl(std::string_view text) {
+  if (text == "0") return std::nullopt;
+  static const std::map<char, int64_t> kUnitUs = {{'s', 1'000'000},
+                                                  {'m', 60'000'000},
+                                                  {'h', 3'600'000'000},
+                                                  {'d', 86'400'000'000},
+                                                  {'w', 604'800'000'000}};
+  int64_t n = -1;
+  const char* end = text.data() + text.size();
+  auto [ptr, ec] = std::from_chars(text.data(), end, n);
+  auto unit = ptr + 1 == end ? kUnitUs.find(*ptr) : kUnitUs.end();
+  if (ec != std::errc() || n < 0 || unit == kUnitUs.end()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("'", std::string(text),
+                     "' is not a duration; write a whole number with a unit s, m, h, d or w "
+                     "(\"90m\", \"7d\"), or 0 for no limit"));
+  }
+  if (n > INT64_MAX / unit->second) {
+    return absl::InvalidArgumentError(absl::StrCat("'", std::string(text), "' is too long"));
+  }
+  return n * unit->second;
+}
+
+StatusOr<FeatureDefinitions> FeatureDefinitions::Parse(std::string_view yaml_text,
+                                                       std::string_view file) {
+  Parser parser(file);
+  try {
+    return parser.Parse(YAML::Load(std::string(yaml_text)));
+  } catch (const YAML::Exception& e) {
+    return absl::InvalidArgumentError(absl::StrCat(std::string(file), ":", e.mark.line + 1, ":",
+                                                   e.mark.column + 1, ": invalid YAML: ", e.msg));
+  }
+}
+
+const Entity* FeatureDefinitions::FindEntity(std::string_view name) const {
+  return FindByName(entities, name);
+}
+const Source* FeatureDefinitions::FindSource(std::string_view name) const {
+  return FindByName(sources, name);
+}
+const FeatureView* FeatureDefinitions::FindView(std::string_view name) const {
+  return FindByName(views, name);
+}
+const FeatureService* FeatureDefinitions::FindService(std::string_view name) const {
+  return FindByName(services, name);
+}
+
+std::vector<TypedName> FeatureDefinitions::JoinKeys(const FeatureView& view) const {
+  std::vector<TypedName> out;
+  for (const std::string& name : view.entities) {
+    const Entity* e = FindEntity(name);
+    if (e == nullptr) continue;
+    for (const TypedName& k : e->join_keys) {
+      const bool seen =
+          std::any_of(out.begin(), out.end(), [&](const TypedName& o) { return o.name == k.name; });
+      if (!seen) out.push_back(k);
+    }
+  }
+  return out;
+}
+
+}  // namespace keel::features
