@@ -4,11 +4,6 @@
 
 namespace keel::transform {
 
-void RegisterSelectionSteps(TransformRegistry* registry);   // selection_steps.cc
-void RegisterTextSteps(TransformRegistry* registry);        // text_steps.cc
-void RegisterPolynomialSteps(TransformRegistry* registry);  // polynomial_steps.cc
-void RegisterImageSteps(TransformRegistry* registry);       // image_steps.cc
-
 void RegisterBuiltinTransforms(TransformRegistry* registry) {
   RegisterNumericSteps(registry);
   RegisterCategoricalSteps(registry);

@@ -12,6 +12,7 @@
 #include "absl/strings/str_format.h"
 #include "keel/transform/column_util.h"
 #include "keel/transform/selection_stats.h"
+#include "keel/transform/steps.h"
 #include "keel/transform/transform.h"
 
 namespace keel::transform {
@@ -522,13 +523,6 @@ class SelectFromModelTransform : public Transform {
   }
 };
 
-template <typename T>
-StepInfo::Factory Factory() {
-  return [](const StepSpec& spec) -> StatusOr<std::unique_ptr<Transform>> {
-    return std::make_unique<T>(spec, kNumericTypes);
-  };
-}
-
 }  // namespace
 
 void RegisterSelectionSteps(TransformRegistry* registry) {
@@ -537,14 +531,14 @@ void RegisterSelectionSteps(TransformRegistry* registry) {
        .help = "drop columns whose variance is at most a threshold (VarianceThreshold)",
        .accepts = kNumericTypes,
        .params = {"threshold"},
-       .make = Factory<VarianceThresholdTransform>(),
+       .make = MakeFactory<VarianceThresholdTransform>(kNumericTypes),
        .load = SelectStep::Loader("variance_threshold")});
   (void)registry->Register(
       {.kind = "correlation_filter",
        .help = "drop the later column of each pair with |pearson r| above a threshold",
        .accepts = kNumericTypes,
        .params = {"threshold"},
-       .make = Factory<CorrelationFilterTransform>(),
+       .make = MakeFactory<CorrelationFilterTransform>(kNumericTypes),
        .load = SelectStep::Loader("correlation_filter")});
   (void)registry->Register(
       {.kind = "select_k_best",
@@ -552,14 +546,14 @@ void RegisterSelectionSteps(TransformRegistry* registry) {
                "mutual_info against the target",
        .accepts = kNumericTypes,
        .params = {"score_func", "k", "percentile", "n_neighbors", "seed"},
-       .make = Factory<SelectKBestTransform>(),
+       .make = MakeFactory<SelectKBestTransform>(kNumericTypes),
        .load = SelectStep::Loader("select_k_best")});
   (void)registry->Register(
       {.kind = "select_from_model",
        .help = "keep columns with large coefficients in an L1 model (lasso, logistic_l1)",
        .accepts = kNumericTypes,
        .params = {"model", "alpha", "C", "threshold", "max_features"},
-       .make = Factory<SelectFromModelTransform>(),
+       .make = MakeFactory<SelectFromModelTransform>(kNumericTypes),
        .load = SelectStep::Loader("select_from_model")});
 }
 

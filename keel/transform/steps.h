@@ -13,6 +13,10 @@ void RegisterNumericSteps(TransformRegistry* registry);           // numeric_ste
 void RegisterCategoricalSteps(TransformRegistry* registry);       // categorical_steps.cc
 void RegisterTargetAndHashingSteps(TransformRegistry* registry);  // target_hashing_steps.cc
 void RegisterExtractSteps(TransformRegistry* registry);           // extract_steps.cc
+void RegisterSelectionSteps(TransformRegistry* registry);         // selection_steps.cc
+void RegisterTextSteps(TransformRegistry* registry);              // text_steps.cc
+void RegisterPolynomialSteps(TransformRegistry* registry);        // polynomial_steps.cc
+void RegisterImageSteps(TransformRegistry* registry);             // image_steps.cc
 
 // A factory building T(spec, accepts).
 template <typename T>

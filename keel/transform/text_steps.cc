@@ -13,6 +13,7 @@
 #include "keel/transform/categories.h"
 #include "keel/transform/column_util.h"
 #include "keel/transform/text_util.h"
+#include "keel/transform/steps.h"
 #include "keel/transform/transform.h"
 
 namespace keel::transform {
@@ -422,13 +423,6 @@ class HashingVectorizerTransform : public Transform {
   }
 };
 
-template <typename T>
-StepInfo::Factory Factory() {
-  return [](const StepSpec& spec) -> StatusOr<std::unique_ptr<Transform>> {
-    return std::make_unique<T>(spec, kStringOnly);
-  };
-}
-
 }  // namespace
 
 void RegisterTextSteps(TransformRegistry* registry) {
@@ -438,21 +432,21 @@ void RegisterTextSteps(TransformRegistry* registry) {
        .accepts = kStringOnly,
        .params = {"lowercase", "ngram_range", "min_df", "max_df", "max_features", "binary",
                   "norm", "use_idf", "smooth_idf", "sublinear_tf"},
-       .make = Factory<VocabularyTransform>(),
+       .make = MakeFactory<VocabularyTransform>(kStringOnly),
        .load = VocabularyStep::Loader("tfidf")});
   (void)registry->Register(
       {.kind = "count_vectorizer",
        .help = "term counts (CountVectorizer): one column per vocabulary term",
        .accepts = kStringOnly,
        .params = {"lowercase", "ngram_range", "min_df", "max_df", "max_features", "binary"},
-       .make = Factory<VocabularyTransform>(),
+       .make = MakeFactory<VocabularyTransform>(kStringOnly),
        .load = VocabularyStep::Loader("count_vectorizer")});
   (void)registry->Register(
       {.kind = "hashing_vectorizer",
        .help = "hashed term counts (HashingVectorizer): n_features columns, no vocabulary",
        .accepts = kStringOnly,
        .params = {"lowercase", "ngram_range", "binary", "norm", "n_features", "alternate_sign"},
-       .make = Factory<HashingVectorizerTransform>(),
+       .make = MakeFactory<HashingVectorizerTransform>(kStringOnly),
        .load = HashingVectorizerStep::Load});
 }
 
