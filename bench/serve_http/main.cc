@@ -27,6 +27,7 @@
 #include <thread>
 #include <vector>
 
+#include "keel/base/testing/ports.h"
 #include "keel/base/testing/subprocess.h"
 
 namespace {
@@ -42,18 +43,6 @@ sockaddr_in Loopback(int port) {
   addr.sin_port = htons(static_cast<uint16_t>(port));
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   return addr;
-}
-
-int FreePort() {
-  const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr = Loopback(0);
-  socklen_t len = sizeof(addr);
-  if (fd < 0 || bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0 ||
-      getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
-    Die(std::string("free-port: ") + std::strerror(errno));
-  }
-  close(fd);
-  return ntohs(addr.sin_port);
 }
 
 // One GET over a fresh connection; true when the status line says 200.
@@ -133,7 +122,9 @@ int Ready(int argc, char** argv) {
 int main(int argc, char** argv) {
   const std::string mode = argc > 1 ? argv[1] : "";
   if (mode == "free-port") {
-    std::printf("%d\n", FreePort());
+    keel::StatusOr<int> port = keel::testing::FreeLoopbackPort();
+    if (!port.ok()) Die("free-port: " + std::string(port.status().message()));
+    std::printf("%d\n", *port);
     return 0;
   }
   if (mode == "ready") return Ready(argc, argv);

@@ -3,9 +3,7 @@
 // loopback. Requests spread over both replicas; a replica stopped with
 // SIGTERM mid-traffic costs no failed request. Also checks that the
 // Kubernetes manifest parses and only uses flags `keel serve` has.
-#include <netinet/in.h>
 #include <signal.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -22,6 +20,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "keel/base/files.h"
+#include "keel/base/testing/ports.h"
 #include "keel/base/testing/python.h"
 #include "keel/base/testing/subprocess.h"
 #include "keel/base/testing/temp_dir.h"
@@ -35,18 +34,6 @@ using testing::BackgroundProcess;
 using testing::CommandResult;
 using ::testing::HasSubstr;
 using json = nlohmann::json;
-
-int FreePort() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof(addr);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr));
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  ::close(fd);
-  return ntohs(addr.sin_port);
-}
 
 // Count of answered TF Serving requests in a replica's /metrics.
 int64_t Answered(int port) {
@@ -105,7 +92,9 @@ TEST_F(ServeNginxTest, ReplicasBehindTheShippedConfigLoseNoRequest) {
   // The shipped config, with this test's replicas and port.
   StatusOr<std::string> shipped = ReadFile(std::string(KEEL_SOURCE_DIR) + "/deploy/nginx/keel.conf");
   ASSERT_TRUE(shipped.ok()) << shipped.status();
-  const int front = FreePort();
+  StatusOr<int> free_port = testing::FreeLoopbackPort();
+  ASSERT_TRUE(free_port.ok()) << free_port.status();
+  const int front = *free_port;
   std::string conf = std::regex_replace(*shipped, std::regex("127\\.0\\.0\\.1:8080"),
                                         absl::StrCat("127.0.0.1:", port1));
   conf = std::regex_replace(conf, std::regex("127\\.0\\.0\\.1:8090"), absl::StrCat("127.0.0.1:", port2));

@@ -20,6 +20,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "keel/base/files.h"
+#include "keel/base/testing/ports.h"
 
 namespace keel::testing {
 namespace {
@@ -38,24 +39,6 @@ std::optional<std::string> FindBinDir() {
     if (PathExists(dir + "/initdb") && PathExists(dir + "/postgres")) return dir;
   }
   return std::nullopt;
-}
-
-// A loopback TCP port that was free a moment ago (the server may still
-// lose a race for it; Start retries).
-StatusOr<int> FreePort() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  if (fd < 0) return absl::InternalError(absl::StrCat("socket: ", std::strerror(errno)));
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof(addr);
-  if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0 ||
-      ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
-    ::close(fd);
-    return absl::InternalError(absl::StrCat("bind 127.0.0.1:0: ", std::strerror(errno)));
-  }
-  ::close(fd);
-  return ntohs(addr.sin_port);
 }
 
 // The user the server runs as: none (ourselves) unless we are root.
@@ -160,9 +143,9 @@ StatusOr<std::unique_ptr<PostgresTestServer>> PostgresTestServer::Start(const Co
                      "; its log:\n", Tail(server->log())));
   }
 
-  // A port can be taken between FreePort() and the server's bind: retry.
+  // A port can be taken between FreeLoopbackPort() and the server's bind: retry.
   for (int attempt = 0; attempt < 3; ++attempt) {
-    KEEL_ASSIGN_OR_RETURN(server->port_, FreePort());
+    KEEL_ASSIGN_OR_RETURN(server->port_, FreeLoopbackPort());
     KEEL_ASSIGN_OR_RETURN(
         server->pid_,
         Spawn({*bin + "/postgres", "-D", data, "-p", absl::StrCat(server->port_), "-k", dir, "-c",
