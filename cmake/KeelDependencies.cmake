@@ -12,6 +12,11 @@ find_package(Threads REQUIRED)
 # libpq (libpq-dev) for the PostgreSQL query source in keel/sql.
 find_package(PkgConfig REQUIRED)
 pkg_check_modules(LIBPQ REQUIRED IMPORTED_TARGET libpq)
+# hiredis 0.14 (libhiredis-dev) for keel/features' Redis online store.
+pkg_check_modules(HIREDIS REQUIRED IMPORTED_TARGET hiredis)
+# RocksDB 7.8 (librocksdb-dev) for keel/features' embedded online store; the
+# shared library through pkg-config (the static CMake target drags in gflags).
+pkg_check_modules(ROCKSDB REQUIRED IMPORTED_TARGET rocksdb)
 # libxgboost 1.7 (libxgboost-dev) for keel/learn/trees. Its CMake config
 # refers to /usr/bin/xgboost, which Debian does not ship, so find it directly.
 find_path(XGBOOST_INCLUDE_DIR xgboost/c_api.h REQUIRED)

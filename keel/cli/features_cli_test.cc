@@ -176,5 +176,62 @@ TEST_F(FeaturesCliTest, GetHistoricalNamesAMissingJoinKeyAndAnUnknownService) {
   EXPECT_THAT(r.err, HasSubstr("have no column 'ts' (the event time)"));
 }
 
+TEST_F(FeaturesCliTest, MaterializeThenGetOnlineGivesTheOfflineValuesAtTheEnd) {
+  ASSERT_EQ(Keel({"features", "apply", "features.yaml"}).exit_code, 0);
+  // Window [2024-01-01T12:00, 2024-01-02T00:00]: customer 1's two rows at
+  // 01-02 (the later `created` wins), not customer 2's row at 01-01 00:00.
+  json m = KeelJson({"features", "materialize", "--start", "2024-01-01T12:00:00", "--end",
+                     "2024-01-02T00:00:00"});
+  ASSERT_EQ(m["feature_views"].size(), 1u) << m.dump();
+  EXPECT_EQ(m["feature_views"][0]["rows_in_window"], 2);
+  EXPECT_EQ(m["feature_views"][0]["entities_written"], 1);
+  EXPECT_THAT(m["store"].get<std::string>(), HasSubstr("embedded:"));
+
+  // Read long after: the view's TTL (1d) hides the row; the status says so.
+  json old = KeelJson({"features", "get-online", "--service", "fraud", "--entity",
+                       "customer_id=1", "--entity", "customer_id=2"});
+  EXPECT_EQ(old["metadata"]["feature_names"], json::parse(R"(["customer_id","spend","orders"])"));
+  EXPECT_EQ(old["results"][1]["statuses"], json::parse(R"(["OUTSIDE_MAX_AGE","NOT_FOUND"])"));
+
+  // The incremental run starts at the watermark (customer 2's older row is
+  // not in it).
+  json inc = KeelJson({"features", "materialize-incremental", "--end", "2024-01-03T00:00:00"});
+  EXPECT_EQ(inc["feature_views"][0]["start"], "2024-01-02T00:00:00Z");
+  EXPECT_EQ(inc["feature_views"][0]["rows_in_window"], 2);  // the boundary rows again
+  json up = KeelJson({"features", "materialize-incremental", "--end", "2024-01-02T12:00:00"});
+  EXPECT_EQ(up["feature_views"][0]["status"], "up to date");
+
+  // A backfill of everything brings customer 2; values match get-historical.
+  ASSERT_EQ(Keel({"features", "materialize", "--start", "2023-01-01", "--end", "2024-01-03"})
+                .exit_code,
+            0);
+  CommandResult human = Keel({"features", "get-online", "--feature", "stats:spend", "--feature",
+                              "stats:orders", "--entity", "customer_id=1", "--full-names"});
+  EXPECT_EQ(human.exit_code, 0) << human.err;
+  // Out of the TTL at the real "now": shown as such, not as values.
+  EXPECT_THAT(human.out, HasSubstr("stats__spend"));
+  EXPECT_THAT(human.out, HasSubstr("(OUTSIDE_MAX_AGE)"));
+
+  json at = KeelJson({"features", "get-online", "--service", "fraud", "--entity", "customer_id=1",
+                      "--entity", "customer_id=2", "--entity", "customer_id=3", "--at",
+                      "2024-01-02T12:00:00"});
+  EXPECT_EQ(at["results"][1]["values"], json::parse("[21.5, null, null]")) << at.dump();
+  EXPECT_EQ(at["results"][2]["values"], json::parse("[3, null, null]"));
+  EXPECT_EQ(at["results"][2]["statuses"],
+            json::parse(R"(["PRESENT","OUTSIDE_MAX_AGE","NOT_FOUND"])"));
+  EXPECT_EQ(at["results"][2]["event_timestamps"][0], "2024-01-02T00:00:00Z");
+  json hist = KeelJson({"features", "get-historical", "--entities", "entities.csv", "--service",
+                        "fraud", "--out", "h.jsonl"});
+  ASSERT_EQ(hist["rows"], 6);
+
+  CommandResult bad = Keel({"features", "get-online", "--service", "fraud", "--entity", "cid=1"});
+  EXPECT_NE(bad.exit_code, 0);
+  EXPECT_THAT(bad.err, HasSubstr("no join key 'customer_id', needed by feature view 'stats'"));
+  CommandResult bad_view =
+      Keel({"features", "materialize", "--start", "2024-01-01", "--view", "stat"});
+  EXPECT_NE(bad_view.exit_code, 0);
+  EXPECT_THAT(bad_view.err, HasSubstr("Did you mean 'stats'"));
+}
+
 }  // namespace
 }  // namespace keel

@@ -15,6 +15,7 @@
 #include "keel/cli/batch_io.h"
 #include "keel/cli/commands.h"
 #include "keel/cli/common.h"
+#include "keel/cli/features_common.h"
 #include "keel/features/definitions.h"
 #include "keel/features/historical.h"
 #include "keel/lake/partition.h"
@@ -66,9 +67,10 @@ json ServiceJson(const features::FeatureService& s) {
   return {{"kind", "service"}, {"name", s.name}, {"features", refs}};
 }
 
-// The latest applied definitions. Errors: FailedPrecondition when none were
-// applied.
-StatusOr<std::pair<FeatureDefinitionsRecord, FeatureDefinitions>> LoadLatest(Lake& lake) {
+}  // namespace
+
+StatusOr<std::pair<FeatureDefinitionsRecord, FeatureDefinitions>> LoadLatestFeatureDefinitions(
+    Lake& lake) {
   KEEL_ASSIGN_OR_RETURN(std::optional<FeatureDefinitionsRecord> latest,
                         lake.registry().LatestFeatureDefinitions());
   if (!latest) {
@@ -78,6 +80,12 @@ StatusOr<std::pair<FeatureDefinitionsRecord, FeatureDefinitions>> LoadLatest(Lak
   KEEL_ASSIGN_OR_RETURN(FeatureDefinitions defs,
                         FeatureDefinitions::Parse(latest->yaml_text, latest->source));
   return std::make_pair(*std::move(latest), std::move(defs));
+}
+
+namespace {
+
+StatusOr<std::pair<FeatureDefinitionsRecord, FeatureDefinitions>> LoadLatest(Lake& lake) {
+  return LoadLatestFeatureDefinitions(lake);
 }
 
 Status Apply(CommandContext& context, const std::string& file) {
@@ -299,6 +307,8 @@ void AddFeaturesCommand(CLI::App& app, CommandContext& context) {
       ->capture_default_str()
       ->type_name("COLUMN");
   context.Bind(hist, [&context, args]() { return GetHistorical(context, *args); });
+
+  AddFeaturesOnlineCommands(*cmd, context);
 }
 
 }  // namespace keel::cli

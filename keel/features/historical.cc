@@ -1,5 +1,6 @@
 #include "keel/features/historical.h"
 
+#include <algorithm>
 #include <map>
 #include <vector>
 
@@ -32,6 +33,27 @@ Status CheckColumn(const Schema& schema, const std::string& column, DataType typ
 }
 
 }  // namespace
+
+Status CheckSourceTable(const FeatureDefinitions& definitions, const FeatureView& view,
+                        const Table& rows, const std::vector<std::string>& features) {
+  const Source& source = *definitions.FindSource(view.source);
+  const std::string from = absl::StrCat("feature view '", view.name, "': source '", source.name,
+                                        "' (dataset ", source.dataset, ")");
+  KEEL_RETURN_IF_ERROR(CheckColumn(rows.schema(), source.timestamp_field, DataType::kTimestamp,
+                                   from, "timestamp_field"));
+  for (const TypedName& k : definitions.JoinKeys(view)) {
+    KEEL_RETURN_IF_ERROR(CheckColumn(rows.schema(), k.name, k.type, from, "join key"));
+  }
+  for (const TypedName& declared : view.features) {
+    if (!features.empty() &&
+        std::find(features.begin(), features.end(), declared.name) == features.end()) {
+      continue;
+    }
+    KEEL_RETURN_IF_ERROR(CheckColumn(rows.schema(), declared.name, declared.type, from,
+                                     absl::StrCat("feature declared at ", declared.where)));
+  }
+  return absl::OkStatus();
+}
 
 std::string FeatureColumnName(std::string_view view, std::string_view feature) {
   return absl::StrCat(std::string(view), "__", std::string(feature));
@@ -77,20 +99,7 @@ StatusOr<Table> GetHistoricalFeatures(const FeatureDefinitions& definitions,
                                        "': ", read_rows.status().message()));
     }
     const Table& rows = *read_rows;
-    const std::string from = absl::StrCat("feature view '", view.name, "': source '", source.name,
-                                          "' (dataset ", source.dataset, ")");
-    KEEL_RETURN_IF_ERROR(CheckColumn(rows.schema(), source.timestamp_field, DataType::kTimestamp,
-                                     from, "timestamp_field"));
-    for (const TypedName& k : definitions.JoinKeys(view)) {
-      KEEL_RETURN_IF_ERROR(CheckColumn(rows.schema(), k.name, k.type, from, "join key"));
-    }
-    for (const std::string& f : by_view[view_name]) {
-      for (const TypedName& declared : view.features) {
-        if (declared.name != f) continue;
-        KEEL_RETURN_IF_ERROR(CheckColumn(rows.schema(), f, declared.type, from,
-                                         absl::StrCat("feature declared at ", declared.where)));
-      }
-    }
+    KEEL_RETURN_IF_ERROR(CheckSourceTable(definitions, view, rows, by_view[view_name]));
     std::vector<std::string> left_columns = keys;
     left_columns.push_back(time);
     KEEL_ASSIGN_OR_RETURN(Table left, entities.SelectColumns(left_columns));

@@ -6,6 +6,7 @@
 #include <functional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "keel/base/status.h"
 #include "keel/features/definitions.h"
@@ -20,6 +21,14 @@ using SourceReader = std::function<StatusOr<Table>(const Source&)>;
 // (always qualified, so a column's name does not depend on what else the
 // service holds).
 std::string FeatureColumnName(std::string_view view, std::string_view feature);
+
+// Checks that `rows`, read from `view`'s source, has the source's
+// timestamp_field (a timestamp), the view's join keys and the features named
+// in `features` (empty: all of the view's) with their declared types.
+// Errors: InvalidArgument naming the view, source, dataset and column, with
+// the closest names or "expected float64, found int64".
+Status CheckSourceTable(const FeatureDefinitions& definitions, const FeatureView& view,
+                        const Table& rows, const std::vector<std::string>& features);
 
 // Every entity row in order with its columns unchanged, then one column per
 // feature of `service` in the service's order, named FeatureColumnName:

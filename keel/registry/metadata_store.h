@@ -168,6 +168,20 @@ class MetadataStore {
   virtual StatusOr<std::optional<FeatureDefinitionsRecord>> LatestFeatureDefinitions() = 0;
   // Every version, newest first.
   virtual StatusOr<std::vector<FeatureDefinitionsRecord>> ListFeatureDefinitions() = 0;
+
+  // ---- Materialisations of feature views into online stores.
+
+  // Records a finished materialisation (after the store holds its rows);
+  // returns it with id and finished_at_us set.
+  virtual StatusOr<MaterializationRecord> AddMaterialization(
+      const MaterializationRecord& record) = 0;
+  // The watermark: the latest end_us materialised for `view` into `store`;
+  // nullopt when never.
+  virtual StatusOr<std::optional<int64_t>> MaterializationWatermark(std::string_view store,
+                                                                    std::string_view view) = 0;
+  // Every materialisation, newest first (`view` empty: of every view).
+  virtual StatusOr<std::vector<MaterializationRecord>> ListMaterializations(
+      std::string_view view) = 0;
 };
 
 // Opens the store at `uri`: "sqlite://PATH" (PATH relative to `base_dir`

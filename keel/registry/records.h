@@ -104,6 +104,22 @@ struct FeatureDefinitionsRecord {
   int64_t applied_at_us = 0;  // microseconds since the Unix epoch
 };
 
+// One finished materialisation of a feature view into an online store; the
+// latest end_us per (store, view) is the watermark that
+// `keel features materialize-incremental` starts from.
+struct MaterializationRecord {
+  int64_t id = 0;                   // assigned by AddMaterialization
+  std::string view;
+  std::string store;                // "embedded:<path>" or "redis:<url without password>"
+  int64_t start_us = 0;             // the window, both ends inclusive
+  int64_t end_us = 0;
+  std::string source_dataset;       // NAME@VERSION read
+  int64_t rows = 0;                 // source rows in the window
+  int64_t entities = 0;             // rows written (one per entity)
+  int64_t definitions_version = 0;  // of the feature definitions used
+  int64_t finished_at_us = 0;       // set by the store when 0
+};
+
 // A parsed "name", "name@3" or "name@production".
 struct ModelRef {
   std::string model;

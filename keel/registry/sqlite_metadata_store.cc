@@ -160,6 +160,22 @@ CREATE TABLE feature_definitions (
   applied_at_us INTEGER NOT NULL
 );
 )sql"},
+      {4, "feature materialisations (watermarks)",
+       R"sql(
+CREATE TABLE feature_materializations (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  view TEXT NOT NULL,
+  store TEXT NOT NULL,
+  start_us INTEGER NOT NULL,
+  end_us INTEGER NOT NULL,
+  source_dataset TEXT NOT NULL,
+  rows INTEGER NOT NULL,
+  entities INTEGER NOT NULL,
+  definitions_version INTEGER NOT NULL,
+  finished_at_us INTEGER NOT NULL
+);
+CREATE INDEX feature_materializations_by_view ON feature_materializations(store, view, end_us);
+)sql"},
   };
   return *migrations;
 }

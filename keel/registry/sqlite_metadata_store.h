@@ -67,6 +67,11 @@ class SqliteMetadataStore final : public MetadataStore {
       const FeatureDefinitionsRecord& record) override;
   StatusOr<std::optional<FeatureDefinitionsRecord>> LatestFeatureDefinitions() override;
   StatusOr<std::vector<FeatureDefinitionsRecord>> ListFeatureDefinitions() override;
+  StatusOr<MaterializationRecord> AddMaterialization(const MaterializationRecord& record) override;
+  StatusOr<std::optional<int64_t>> MaterializationWatermark(std::string_view store,
+                                                            std::string_view view) override;
+  StatusOr<std::vector<MaterializationRecord>> ListMaterializations(
+      std::string_view view) override;
 
  private:
   SqliteMetadataStore(std::unique_ptr<sqlite::Database> db, int schema_version)

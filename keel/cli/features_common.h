@@ -1,0 +1,27 @@
+// What the `keel features` subcommands share (features_command.cc and
+// features_online_command.cc).
+#ifndef KEEL_CLI_FEATURES_COMMON_H_
+#define KEEL_CLI_FEATURES_COMMON_H_
+
+#include <utility>
+
+#include <CLI/CLI.hpp>
+
+#include "keel/base/status.h"
+#include "keel/cli/context.h"
+#include "keel/features/definitions.h"
+#include "keel/lake/lake.h"
+
+namespace keel::cli {
+
+// The latest applied feature definitions, parsed. Errors: FailedPrecondition
+// when none were applied (saying to run `keel features apply`).
+StatusOr<std::pair<FeatureDefinitionsRecord, features::FeatureDefinitions>>
+LoadLatestFeatureDefinitions(Lake& lake);
+
+// materialize, materialize-incremental and get-online, under `features`.
+void AddFeaturesOnlineCommands(CLI::App& features, CommandContext& context);
+
+}  // namespace keel::cli
+
+#endif  // KEEL_CLI_FEATURES_COMMON_H_

@@ -1,0 +1,135 @@
+#include "keel/features/materialize.h"
+
+#include <algorithm>
+#include <optional>
+#include <string_view>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/strings/str_cat.h"
+#include "keel/base/time.h"
+#include "keel/features/historical.h"
+
+namespace keel::features {
+namespace {
+
+constexpr int64_t kEntitiesPerWrite = 65536;
+
+// Whether source row `a` comes after row `b` in the order that picks the
+// latest row: (time, created, position); a null created sorts first.
+struct RowOrder {
+  std::span<const int64_t> time;
+  const Column* created = nullptr;  // timestamp or int64, or nullptr
+
+  int64_t CreatedAt(int64_t row) const {
+    if (created == nullptr || created->IsNull(row)) return INT64_MIN;
+    return created->type() == DataType::kTimestamp ? created->TimestampValues()[row]
+                                                   : created->Int64Values()[row];
+  }
+  bool After(int64_t a, int64_t b) const {
+    if (time[a] != time[b]) return time[a] > time[b];
+    const int64_t ca = CreatedAt(a);
+    const int64_t cb = CreatedAt(b);
+    if (ca != cb) return ca > cb;
+    return a > b;
+  }
+};
+
+}  // namespace
+
+StatusOr<MaterializeStats> MaterializeView(
+    const FeatureDefinitions& definitions, const FeatureView& view, const Table& source,
+    int64_t start_us, int64_t end_us, OnlineStore& store,
+    const std::function<void(int64_t, int64_t)>& progress) {
+  if (start_us > end_us) {
+    return absl::InvalidArgumentError(absl::StrCat("materialize: start ", FormatRfc3339(start_us),
+                                                   " is after end ", FormatRfc3339(end_us)));
+  }
+  KEEL_RETURN_IF_ERROR(CheckSourceTable(definitions, view, source, {}));
+  const Source& src = *definitions.FindSource(view.source);
+  const OnlineView online = OnlineView::From(definitions, view);
+  MaterializeStats stats;
+  stats.source_rows = source.num_rows();
+
+  // Rows in the window with every join key and the time present.
+  const Column time = *source.ColumnByName(src.timestamp_field);
+  std::vector<Column> keys;
+  for (const TypedName& k : online.join_keys) keys.push_back(*source.ColumnByName(k.name));
+  std::vector<int64_t> in_window;
+  const std::span<const int64_t> times = time.TimestampValues();
+  for (int64_t r = 0; r < source.num_rows(); ++r) {
+    if (time.IsNull(r) || times[r] < start_us || times[r] > end_us) continue;
+    bool keyed = true;
+    for (const Column& k : keys) keyed = keyed && k.IsValid(r);
+    if (keyed) in_window.push_back(r);
+  }
+  stats.rows_in_window = static_cast<int64_t>(in_window.size());
+  if (in_window.empty()) return stats;
+
+  std::vector<std::string> key_columns;
+  for (const TypedName& k : online.join_keys) key_columns.push_back(k.name);
+  KEEL_ASSIGN_OR_RETURN(Table key_table, source.SelectColumns(key_columns));
+  KEEL_ASSIGN_OR_RETURN(std::vector<std::string> encoded,
+                        EncodeEntityKeys(key_table.Take(in_window), online.join_keys));
+
+  // The latest row per key.
+  RowOrder order{.time = times};
+  std::optional<Column> created;
+  if (!src.created_timestamp_field.empty()) {
+    StatusOr<Column> c = source.ColumnByName(src.created_timestamp_field);
+    if (!c.ok() || (c->type() != DataType::kTimestamp && c->type() != DataType::kInt64)) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "feature view '", view.name, "': source '", src.name,
+          "' needs created_timestamp_field '", src.created_timestamp_field,
+          "' as a timestamp or int64 column"));
+    }
+    created = *std::move(c);
+    order.created = &*created;
+  }
+  absl::flat_hash_map<std::string_view, int64_t> latest;  // key -> index into in_window
+  latest.reserve(in_window.size());
+  for (size_t i = 0; i < in_window.size(); ++i) {
+    auto [it, inserted] = latest.try_emplace(encoded[i], static_cast<int64_t>(i));
+    if (!inserted && order.After(in_window[i], in_window[it->second])) {
+      it->second = static_cast<int64_t>(i);
+    }
+  }
+  // Written in source order of the chosen rows, so runs are reproducible.
+  std::vector<int64_t> chosen;
+  chosen.reserve(latest.size());
+  for (const auto& [key, i] : latest) chosen.push_back(i);
+  std::sort(chosen.begin(), chosen.end());
+  stats.entities = static_cast<int64_t>(chosen.size());
+
+  std::vector<std::string> feature_names;
+  for (const TypedName& f : online.features) feature_names.push_back(f.name);
+  KEEL_ASSIGN_OR_RETURN(Table values_all, source.SelectColumns(feature_names));
+  for (int64_t begin = 0; begin < stats.entities; begin += kEntitiesPerWrite) {
+    const int64_t end = std::min(stats.entities, begin + kEntitiesPerWrite);
+    std::vector<int64_t> rows;
+    std::vector<std::string> batch_keys;
+    std::vector<int64_t> batch_times;
+    rows.reserve(end - begin);
+    batch_keys.reserve(end - begin);
+    batch_times.reserve(end - begin);
+    for (int64_t j = begin; j < end; ++j) {
+      const int64_t i = chosen[j];
+      rows.push_back(in_window[i]);
+      batch_keys.push_back(std::move(encoded[i]));
+      batch_times.push_back(times[in_window[i]]);
+    }
+    const Table values = values_all.Take(rows);
+    StatusOr<int64_t> written = store.Write(
+        online, {.keys = batch_keys, .event_times = batch_times, .values = &values});
+    if (!written.ok()) {
+      return absl::Status(written.status().code(),
+                          absl::StrCat("feature view '", view.name, "': online store (",
+                                       std::string(store.kind()), "): ",
+                                       written.status().message()));
+    }
+    if (progress) progress(end, stats.entities);
+  }
+  return stats;
+}
+
+}  // namespace keel::features

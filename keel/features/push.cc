@@ -1,0 +1,168 @@
+#include "keel/features/push.h"
+
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "keel/base/suggest.h"
+#include "keel/base/time.h"
+#include "keel/table/column.h"
+
+namespace keel::features {
+namespace {
+
+using json = nlohmann::json;
+
+Status Bad(std::string_view what) {
+  return absl::InvalidArgumentError(absl::StrCat("push: ", std::string(what)));
+}
+
+// Appends JSON value `v` (df.<name>[row]) to `b` as `type`.
+Status AppendTyped(const json& v, DataType type, const std::string& name, size_t row,
+                   ColumnBuilder* b) {
+  const std::string where = absl::StrCat("df.", name, "[", row, "]");
+  if (v.is_null()) {
+    b->AppendNull();
+    return absl::OkStatus();
+  }
+  switch (type) {
+    case DataType::kBool:
+      if (!v.is_boolean()) break;
+      b->AppendBool(v.get<bool>());
+      return absl::OkStatus();
+    case DataType::kInt64:
+      if (!v.is_number_integer()) break;
+      b->AppendInt64(v.get<int64_t>());
+      return absl::OkStatus();
+    case DataType::kFloat64:
+      if (!v.is_number()) break;
+      b->AppendFloat64(v.get<double>());
+      return absl::OkStatus();
+    case DataType::kString:
+      if (!v.is_string()) break;
+      b->AppendString(v.get<std::string>());
+      return absl::OkStatus();
+    case DataType::kTimestamp:
+      if (v.is_number_integer()) {
+        b->AppendTimestamp(v.get<int64_t>());
+        return absl::OkStatus();
+      }
+      if (v.is_string()) {
+        StatusOr<TimestampMicros> t = ParseTimestamp(v.get<std::string>());
+        if (!t.ok()) return Bad(absl::StrCat(where, ": ", t.status().message()));
+        b->AppendTimestamp(*t);
+        return absl::OkStatus();
+      }
+      break;
+  }
+  const char* expected = type == DataType::kBool        ? "true or false"
+                         : type == DataType::kInt64     ? "an integer"
+                         : type == DataType::kFloat64   ? "a number"
+                         : type == DataType::kString    ? "a string"
+                                                        : "an RFC 3339 time or integer microseconds";
+  return Bad(absl::StrCat(where, ": expected ", expected, " (", std::string(DataTypeName(type)),
+                          "), found ", v.type_name()));
+}
+
+}  // namespace
+
+StatusOr<PushRequest> ParsePushRequest(const FeatureDefinitions& definitions,
+                                       std::string_view body) {
+  const json j = json::parse(body, nullptr, /*allow_exceptions=*/false);
+  if (j.is_discarded() || !j.is_object()) return Bad("the body is not a JSON object");
+  for (const auto& [key, value] : j.items()) {
+    if (key != "feature_view" && key != "df" && key != "to") {
+      return Bad(absl::StrCat("unknown field '", key, "'.",
+                              DidYouMean(key, {"feature_view", "df", "to"}),
+                              " Fields: feature_view, df, to"));
+    }
+  }
+  if (!j.contains("feature_view") || !j["feature_view"].is_string()) {
+    return Bad("'feature_view' (a string) is missing");
+  }
+  if (j.contains("to") && j["to"] != "online") {
+    return Bad("'to' may only be \"online\" (events reach the offline store through the lake)");
+  }
+  PushRequest out;
+  out.feature_view = j["feature_view"].get<std::string>();
+  const FeatureView* view = definitions.FindView(out.feature_view);
+  if (view == nullptr) {
+    std::vector<std::string> names;
+    for (const FeatureView& v : definitions.views) names.push_back(v.name);
+    return absl::NotFoundError(absl::StrCat("push: unknown feature view '", out.feature_view,
+                                            "'.", DidYouMean(out.feature_view, names),
+                                            " Views: ", absl::StrJoin(names, ", ")));
+  }
+  if (!j.contains("df") || !j["df"].is_object() || j["df"].empty()) {
+    return Bad("'df' must be an object of column -> array of values");
+  }
+  const json& df = j["df"];
+  // The columns a push may carry, typed: join keys, the time, features.
+  const Source& source = *definitions.FindSource(view->source);
+  std::vector<TypedName> allowed = definitions.JoinKeys(*view);
+  const size_t required = allowed.size() + 1;
+  allowed.push_back({.name = source.timestamp_field, .type = DataType::kTimestamp});
+  for (const TypedName& f : view->features) allowed.push_back(f);
+  std::vector<std::string> allowed_names;
+  for (const TypedName& a : allowed) allowed_names.push_back(a.name);
+
+  size_t rows = 0;
+  bool first = true;
+  for (const auto& [name, values] : df.items()) {
+    if (std::find(allowed_names.begin(), allowed_names.end(), name) == allowed_names.end()) {
+      return Bad(absl::StrCat("df.", name, " is not a join key, the timestamp field or a feature ",
+                              "of feature view '", view->name, "'.", DidYouMean(name, allowed_names),
+                              " Columns: ", absl::StrJoin(allowed_names, ", ")));
+    }
+    if (!values.is_array()) return Bad(absl::StrCat("df.", name, " must be an array"));
+    if (first) rows = values.size();
+    if (values.size() != rows) {
+      return Bad(absl::StrCat("df.", name, " has ", values.size(), " values, the first column ",
+                              rows, "; every column needs one value per row"));
+    }
+    first = false;
+  }
+  if (rows == 0) return Bad("'df' has no rows");
+  std::vector<std::string> names;
+  std::vector<Column> columns;
+  for (size_t i = 0; i < allowed.size(); ++i) {
+    const TypedName& a = allowed[i];
+    if (!df.contains(a.name)) {
+      if (i < required) {
+        return Bad(absl::StrCat("df has no column '", a.name, "' (",
+                                i + 1 < required ? "a join key" : "the timestamp field",
+                                " of feature view '", view->name, "')"));
+      }
+      continue;
+    }
+    ColumnBuilder b(a.type);
+    const json& values = df[a.name];
+    for (size_t r = 0; r < rows; ++r) {
+      if (i < required && values[r].is_null()) {
+        return Bad(absl::StrCat("df.", a.name, "[", r, "] is null; join keys and the timestamp ",
+                                "need a value"));
+      }
+      KEEL_RETURN_IF_ERROR(AppendTyped(values[r], a.type, a.name, r, &b));
+    }
+    names.push_back(a.name);
+    columns.push_back(b.Finish());
+  }
+  KEEL_ASSIGN_OR_RETURN(out.rows, Table::Make(names, std::move(columns)));
+  return out;
+}
+
+StatusOr<int64_t> PushToOnlineStore(const FeatureDefinitions& definitions,
+                                    const PushRequest& request, OnlineStore& store) {
+  const FeatureView& view = *definitions.FindView(request.feature_view);
+  const OnlineView online = OnlineView::From(definitions, view);
+  KEEL_ASSIGN_OR_RETURN(std::vector<std::string> keys,
+                        EncodeEntityKeys(request.rows, online.join_keys));
+  const Source& source = *definitions.FindSource(view.source);
+  KEEL_ASSIGN_OR_RETURN(Column time, request.rows.ColumnByName(source.timestamp_field));
+  const std::span<const int64_t> times = time.TimestampValues();
+  return store.Write(online, {.keys = keys, .event_times = times, .values = &request.rows});
+}
+
+}  // namespace keel::features

@@ -1,0 +1,47 @@
+// Pushing feature rows as events arrive (`POST /v1/push` on `keel serve`,
+// and the stream consumer): rows for one feature view, typed by its
+// definition, written to the online store at once.
+//
+// Body: {"feature_view": "stats",
+//        "df": {"customer_id": [1, 2], "event_time": ["2024-01-02T00:00:00Z", ...],
+//               "spend": [1.5, null], ...}}
+// "df" is column-oriented as in Feast's push API; it must hold the view's
+// join keys and its source's timestamp_field (RFC 3339 text, or integer
+// microseconds since the epoch); features not given are stored as null.
+// Columns that are neither are refused, so a misspelt feature is not lost
+// silently.
+#ifndef KEEL_FEATURES_PUSH_H_
+#define KEEL_FEATURES_PUSH_H_
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "keel/base/status.h"
+#include "keel/features/definitions.h"
+#include "keel/features/online_store.h"
+#include "keel/table/table.h"
+
+namespace keel::features {
+
+struct PushRequest {
+  std::string feature_view;
+  Table rows;  // join keys, the timestamp field and features, typed as declared
+};
+
+// Parses and types a push body against `definitions`. Errors:
+// InvalidArgument naming the field and row ("df.spend[2]: expected a
+// number, found string"), columns of unequal length, a missing join key or
+// timestamp, an unknown column (did-you-mean); NotFound for an unknown
+// feature view (did-you-mean, the views).
+StatusOr<PushRequest> ParsePushRequest(const FeatureDefinitions& definitions,
+                                       std::string_view body);
+
+// Writes the rows to `store` (newest event time wins per entity).
+// Returns the number of rows written. Errors: the store's.
+StatusOr<int64_t> PushToOnlineStore(const FeatureDefinitions& definitions,
+                                    const PushRequest& request, OnlineStore& store);
+
+}  // namespace keel::features
+
+#endif  // KEEL_FEATURES_PUSH_H_
