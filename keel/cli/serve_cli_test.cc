@@ -81,29 +81,15 @@ class ServeCliTest : public ::testing::Test {
 
   // Starts `keel serve ARGS --port 0 --json` and waits for its address line.
   std::unique_ptr<BackgroundProcess> Serve(std::vector<std::string> args) {
-    std::vector<std::string> argv = {KEEL_BINARY, "serve", "--port", "0", "--json"};
-    argv.insert(argv.end(), args.begin(), args.end());
-    auto server = std::make_unique<BackgroundProcess>(
-        argv, testing::CommandOptions{.cwd = dir_.path(), .unset_env = {"KEEL_WORKSPACE"}});
-    EXPECT_TRUE(server->WaitFor("\"port\"", 30000)) << server->err();
-    json started = json::parse(server->out(), nullptr, false);
-    port_ = started.is_object() ? started.value("port", 0) : 0;
+    auto server = testing::StartKeelServe(std::move(args), dir_.path(), &port_);
+    EXPECT_NE(port_, 0) << server->err();
     return server;
   }
   CommandResult Curl(std::string path, std::string body = "", std::vector<std::string> extra = {}) {
-    std::vector<std::string> argv = {"curl", "-sS", "-w", "\n%{http_code}",
-                                     absl::StrCat("http://127.0.0.1:", port_, path)};
-    if (!body.empty()) {
-      argv.insert(argv.end(), {"-H", "Content-Type: application/json", "--data-binary", body});
-    }
-    argv.insert(argv.end(), extra.begin(), extra.end());
-    return testing::RunCommand(argv, {.timeout_seconds = 20});
+    return testing::Curl(port_, path, body, extra);
   }
-  // The HTTP status curl printed last, and the body before it.
-  static int Status(const CommandResult& r) { return std::stoi(r.out.substr(r.out.rfind('\n') + 1)); }
-  static json Body(const CommandResult& r) {
-    return json::parse(r.out.substr(0, r.out.rfind('\n')), nullptr, false);
-  }
+  static int Status(const CommandResult& r) { return testing::CurlStatus(r); }
+  static json Body(const CommandResult& r) { return testing::CurlJson(r); }
 
   testing::TempDir dir_;
   int port_ = 0;

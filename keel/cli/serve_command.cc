@@ -17,7 +17,10 @@
 #include "absl/time/time.h"
 #include "keel/cli/commands.h"
 #include "keel/cli/common.h"
+#include "keel/cli/features_common.h"
 #include "keel/cli/version.h"
+#include "keel/features/open_online_store.h"
+#include "keel/serve/feature_endpoints.h"
 #include "keel/serve/grpc/grpc_server.h"
 #include "keel/serve/http_server.h"
 #include "keel/serve/metrics.h"
@@ -40,6 +43,7 @@ struct ServeArgs {
   double drain_timeout_s = 30;
   double watch_interval_s = 2;
   bool no_access_log = false;
+  bool online_features = false;
 };
 
 // API keys, one per line; blank lines and lines starting with '#' skipped.
@@ -75,10 +79,10 @@ StatusOr<std::pair<std::string, std::string>> SplitModelFlag(const std::string& 
 }
 
 Status Serve(CommandContext& context, ServeArgs args) {
-  if (args.models.empty()) {
+  if (args.models.empty() && !args.online_features) {
     return AsUsageError(absl::InvalidArgumentError(
-        "keel serve needs at least one --model NAME[@VERSION|@ALIAS]; `keel models list` shows "
-        "what the registry holds"));
+        "keel serve needs at least one --model NAME[@VERSION|@ALIAS] (`keel models list` shows "
+        "what the registry holds), or --online-features to serve only the feature store"));
   }
   absl::flat_hash_map<std::string, serve::RouteOptions> routes;
   for (const std::string& value : args.canary) {
@@ -141,6 +145,17 @@ Status Serve(CommandContext& context, ServeArgs args) {
   }
   const double load_ms = absl::ToDoubleMilliseconds(absl::Now() - load_start);
   if (args.watch_interval_s > 0) manager.StartWatching(absl::Seconds(args.watch_interval_s));
+
+  std::unique_ptr<serve::FeatureEndpoints> feature_endpoints;
+  if (args.online_features) {
+    KEEL_ASSIGN_OR_RETURN(auto latest, LoadLatestFeatureDefinitions(*lake));
+    KEEL_ASSIGN_OR_RETURN(Workspace * ws, context.workspace());
+    KEEL_ASSIGN_OR_RETURN(std::unique_ptr<features::OnlineStore> store,
+                          features::OpenOnlineStore(features::OnlineStoreConfigFor(*ws)));
+    feature_endpoints = std::make_unique<serve::FeatureEndpoints>(
+        std::move(latest.second), std::move(store), latest.first.version);
+    router_options.features = feature_endpoints.get();
+  }
 
   serve::ServerMetrics metrics(router_options.keel_version);
   serve::Router router(&manager, &metrics, std::move(router_options));
@@ -262,6 +277,10 @@ void AddServeCommand(CLI::App& app, CommandContext& context) {
       ->capture_default_str()
       ->check(CLI::Range(0.0, 3600.0));
   serve->add_flag("--no-access-log", args->no_access_log, "Do not log a JSON line per request");
+  serve->add_flag("--online-features", args->online_features,
+                  "Serve the feature store: POST /v1/features (Feast's get-online-features "
+                  "shape) and POST /v1/push, from the online store in keel.yaml and the latest "
+                  "applied feature definitions");
   context.Bind(serve, [&context, args]() { return Serve(context, *args); });
 }
 

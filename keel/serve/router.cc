@@ -1,5 +1,7 @@
 #include "keel/serve/router.h"
 
+#include "keel/serve/feature_endpoints.h"
+
 #include <cctype>
 #include <chrono>
 #include <cstring>
@@ -137,7 +139,8 @@ void Router::Route(const HttpRequest& request, std::string_view path, HttpRespon
     response->endpoint = path == "/v2/health/live" ? "live" : "ready";
     if (!get) return method_not_allowed("GET");
     if (path == "/v2/health/live") return JsonResponse(200, "{\"live\":true}", response);
-    const bool ready = !draining_ && !manager_->List().empty();
+    const bool ready =
+        !draining_ && (!manager_->List().empty() || options_.features != nullptr);
     return JsonResponse(ready ? 200 : 503, ready ? "{\"ready\":true}" : "{\"ready\":false}", response);
   }
   if (path == "/metrics") {
@@ -160,6 +163,19 @@ void Router::Route(const HttpRequest& request, std::string_view path, HttpRespon
     AppendJsonString(options_.keel_version, &body);
     body.append(",\"extensions\":[\"model_repository\"]}");
     return JsonResponse(200, std::move(body), response);
+  }
+  if (path == "/v1/features" || path == "/v1/push") {
+    const bool get_features = path == "/v1/features";
+    response->endpoint = get_features ? "v1_features" : "v1_push";
+    if (!post) return method_not_allowed("POST");
+    if (options_.features == nullptr) {
+      return ErrorResponse(absl::NotFoundError(absl::StrCat(
+                               std::string(path), " is off: start `keel serve` with "
+                               "--online-features to serve the feature store")),
+                           response);
+    }
+    return get_features ? options_.features->GetOnlineFeatures(request.body, response)
+                        : options_.features->Push(request.body, response);
   }
   if (path.starts_with("/v2/repository/")) {
     response->endpoint = "repository";

@@ -10,6 +10,8 @@
 //   POST /v2/repository/models/{m}/load | unload     serve / stop serving
 //   GET  /v1/models/{m}[/versions/{v}|/labels/{a}]   TF Serving status
 //   POST /v1/models/{m}[/versions/{v}|/labels/{a}]:predict
+//   POST /v1/features                                online features (Feast's shape)
+//   POST /v1/push                                    feature rows to the online store
 //   GET  /metrics                                    Prometheus text
 //   GET  /openapi.json                               this list, as OpenAPI 3
 //
@@ -57,6 +59,9 @@ struct RouterOptions {
   std::string keel_version;
   // Accepted API keys; empty: no key needed. Health endpoints never need one.
   std::vector<std::string> api_keys;
+  // The online feature endpoints; nullptr: they answer 404 saying how to
+  // turn them on. Not owned; must outlive the router.
+  const class FeatureEndpoints* features = nullptr;
 };
 
 class Router {
