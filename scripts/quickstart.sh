@@ -48,21 +48,33 @@ step "Score the transactions with the production model (its own fitted preproces
 step "A look at the predictions" head -n 5 predictions.csv
 step "Its metrics on the whole dataset" "$keel" evaluate --model fraud@production --data transactions
 
-# Online serving: start the server on a free port, ask it one question with
-# curl (raw fields; the bundle's own pipeline turns them into features), stop it.
+# Online serving: start the server on a free port, ask it with curl, stop it.
+# start_server ARGS...: `keel serve ARGS --port 0 --json` in the background;
+# sets $server (its PID) and $port once it listens.
+start_server() {
+  echo "\$ $keel serve $* --port 0 --json &"
+  rm -f serve.json
+  "$keel" serve "$@" --port 0 --json --no-access-log >serve.json 2>serve.log &
+  server=$!
+  trap 'kill "$server" 2>/dev/null || true' EXIT
+  port=""
+  for _ in $(seq 1 300); do
+    port="$(python3 -c 'import json,sys; print(json.load(open("serve.json"))["port"])' 2>/dev/null || true)"
+    [[ -n "$port" ]] && break
+    kill -0 "$server" 2>/dev/null || { cat serve.log >&2; exit 1; }
+    sleep 0.1
+  done
+  [[ -n "$port" ]] || { echo "keel serve did not start; its log:" >&2; cat serve.log >&2; exit 1; }
+}
+stop_server() {
+  step "Stop it: SIGTERM drains requests in flight" kill -TERM "$server"
+  wait "$server"
+  trap - EXIT
+}
+post() { curl -sS -w '\n' -H 'Content-Type: application/json' --data-binary "$2" "http://127.0.0.1:$port$1"; }
+
 printf '\n%s==> Serve the production model over HTTP (KServe V2 and TF Serving protocols)%s\n' "$bold" "$plain"
-echo "\$ $keel serve --model fraud@production --port 0 --json &"
-"$keel" serve --model fraud@production --port 0 --json --no-access-log >serve.json 2>serve.log &
-server=$!
-trap 'kill "$server" 2>/dev/null || true' EXIT
-port=""
-for _ in $(seq 1 300); do
-  port="$(python3 -c 'import json,sys; print(json.load(open("serve.json"))["port"])' 2>/dev/null || true)"
-  [[ -n "$port" ]] && break
-  kill -0 "$server" 2>/dev/null || { cat serve.log >&2; exit 1; }
-  sleep 0.1
-done
-[[ -n "$port" ]] || { echo "keel serve did not start; its log:" >&2; cat serve.log >&2; exit 1; }
+start_server --model fraud@production
 step "Ready?" curl -sS -w '\n' "http://127.0.0.1:$port/v2/health/ready"
 request='{"instances": [{"event_time": "2024-02-03T04:14:17Z", "amount": 87.85, "category": "fuel", "country": "GB", "device": "desktop"},
                        {"event_time": "2024-03-09T02:51:00Z", "amount": null, "category": "electronics", "country": "BR", "device": null}]}'
@@ -71,8 +83,45 @@ step "Score two raw transactions (TF Serving :predict, a gap and a missing devic
   "http://127.0.0.1:$port/v1/models/fraud:predict"
 step "What the server has counted (Prometheus)" \
   bash -c "curl -sS http://127.0.0.1:$port/metrics | grep '^keel_requests_total'"
-step "Stop it: SIGTERM drains requests in flight" kill -TERM "$server"
-wait "$server"
-trap - EXIT
+stop_server
+
+# The feature store: features defined once, a point-in-time training set, the
+# same values online for a model that fetches them itself.
+step "Ingest the weekly user snapshots: feature rows, each with its time" \
+  "$keel" ingest data/fraud/user_snapshots.csv --name user_snapshots
+step "Define features once: an entity, a feature view over the snapshots, a service for the model" \
+  "$keel" features apply "$root/examples/fraud/features.yaml"
+step "The feature views and services" "$keel" features list
+step "A point-in-time training set: each transaction with its user's profile as of that moment (never a later snapshot)" \
+  "$keel" features get-historical --entities transactions --timestamp-column event_time \
+  --service fraud_user --out data/train_features.parquet
+step "Ingest the training set" "$keel" ingest data/train_features.parquet --name fraud_training
+step "Train on it; the bundle records the feature service it was built from" \
+  "$keel" train --data fraud_training --target is_fraud --model gbdt --name fraud_features \
+  --transform "$root/examples/fraud/prep_features.yaml" --feature-service fraud_user \
+  -p n_estimators=100 -p max_depth=5
+step "Load each user's latest profile into the embedded online store (watermark kept in the registry)" \
+  "$keel" features materialize-incremental
+step "Read two users' features back, as the server will" \
+  "$keel" features get-online --service fraud_user --entity user_id=1 --entity user_id=2
+
+printf '\n%s==> Serve the feature-store model: requests carry the user id, the server fetches the profile%s\n' "$bold" "$plain"
+start_server --model fraud_features --online-features
+step "Online features in Feast's get-online-features shape" \
+  post /v1/features '{"feature_service": "fraud_user", "entities": {"user_id": [1, 2]}}'
+step "Score a transaction: user_id instead of the profile (KServe V2)" \
+  post /v2/models/fraud_features/infer '{"inputs": [
+    {"name": "user_id", "datatype": "INT64", "shape": [1], "data": [1]},
+    {"name": "event_time", "datatype": "BYTES", "shape": [1], "data": ["2024-02-03T04:14:17Z"]},
+    {"name": "amount", "datatype": "FP64", "shape": [1], "data": [87.85]},
+    {"name": "category", "datatype": "BYTES", "shape": [1], "data": ["fuel"]},
+    {"name": "country", "datatype": "BYTES", "shape": [1], "data": ["GB"]},
+    {"name": "device", "datatype": "BYTES", "shape": [1], "data": ["desktop"]}]}'
+step "Push a new snapshot for user 1 as it happens" \
+  post /v1/push '{"feature_view": "user_profile", "df": {"user_id": [1],
+    "snapshot_time": ["2024-04-01T00:00:00Z"], "credit_limit": [500.0], "risk_tier": ["high"], "num_cards": [5]}}'
+step "The server reads the pushed values at once" \
+  post /v1/features '{"feature_service": "fraud_user", "entities": {"user_id": [1]}}'
+stop_server
 
 printf '\nQuickstart finished. Workspace: %s\n' "$workspace"

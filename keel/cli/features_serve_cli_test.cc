@@ -4,6 +4,8 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "keel/base/files.h"
@@ -117,6 +119,104 @@ TEST_F(FeaturesServeCliTest, FeatureEndpointsAreOffWithoutTheFlag) {
   testing::CommandResult r = Keel({"serve"});
   EXPECT_NE(r.exit_code, 0);
   EXPECT_THAT(r.err, HasSubstr("--online-features"));
+}
+
+// A model trained on a service's training set serves with requests that
+// carry only the entity key and the other inputs: keel serve reads the
+// service's features from the online store itself (one hop), and scores
+// them exactly as `keel predict` does on the same values.
+TEST_F(FeaturesServeCliTest, AModelNamingItsFeatureServiceFetchesFeaturesItself) {
+  std::string entities = "customer_id,event_timestamp,amount,label\n";
+  for (int i = 0; i < 60; ++i) {
+    const int customer = 1 + i % 2;
+    const double amount = 5.0 + (i * 37) % 100;
+    const int label = (amount > 50) != (customer == 2 && i % 5 == 0) ? 1 : 0;
+    entities += absl::StrCat(customer, ",2024-01-03T00:00:00,", amount, ",", label, "\n");
+  }
+  ASSERT_TRUE(WriteFileAtomic(dir_.path() + "/entities.csv", entities).ok());
+  ASSERT_TRUE(WriteFileAtomic(dir_.path() + "/prep.yaml",
+                              "remainder: drop\nsteps:\n  - step: impute\n    columns: [amount, "
+                              "stats__spend, stats__orders]\n")
+                  .ok());
+  ASSERT_EQ(Keel({"features", "get-historical", "--entities", "entities.csv", "--service",
+                  "fraud", "--out", "train.csv"})
+                .exit_code,
+            0);
+  ASSERT_EQ(Keel({"ingest", "train.csv", "--name", "train"}).exit_code, 0);
+  testing::CommandResult bad = Keel({"train", "--data", "train", "--target", "label", "--model",
+                                     "gbdt", "--transform", "prep.yaml", "--feature-service",
+                                     "frud", "--name", "fraud"});
+  EXPECT_NE(bad.exit_code, 0);
+  EXPECT_THAT(bad.err, HasSubstr("Did you mean 'fraud'"));
+  testing::CommandResult trained =
+      Keel({"train", "--data", "train", "--target", "label", "--model", "gbdt", "--transform",
+            "prep.yaml", "--feature-service", "fraud", "--name", "fraud", "-p",
+            "n_estimators=10"});
+  ASSERT_EQ(trained.exit_code, 0) << trained.err;
+
+  // What keel predict gives with the features the online store holds
+  // (customer 1: spend 21.5, orders 3; customer 2: 7.25, 9; 3: unknown).
+  ASSERT_TRUE(WriteFileAtomic(dir_.path() + "/rows.csv",
+                              "amount,stats__spend,stats__orders\n80,21.5,3\n20,7.25,9\n60,,\n")
+                  .ok());
+  testing::CommandResult predicted =
+      Keel({"predict", "--model", "fraud", "--data", "rows.csv", "--out", "scores.jsonl"});
+  ASSERT_EQ(predicted.exit_code, 0) << predicted.err;
+  std::vector<double> expected;
+  const std::vector<std::string> lines =
+      absl::StrSplit(*ReadFile(dir_.path() + "/scores.jsonl"), "\n", absl::SkipEmpty());
+  for (const std::string& line : lines) {
+    expected.push_back(json::parse(line)["probability"].get<double>());
+  }
+  ASSERT_EQ(expected.size(), 3u);
+
+  // No --online-features: the bundle's service opens the store by itself.
+  int port = 0;
+  auto server = testing::StartKeelServe({"--model", "fraud"}, dir_.path(), &port);
+  ASSERT_NE(port, 0) << server->err();
+  json meta = testing::CurlJson(testing::Curl(port, "/v2/models/fraud"));
+  std::vector<std::string> input_names;
+  for (const json& i : meta["inputs"]) input_names.push_back(i["name"].get<std::string>());
+  EXPECT_THAT(input_names, ::testing::UnorderedElementsAre("amount", "customer_id"));
+
+  const json v2 = {
+      {"inputs",
+       {{{"name", "amount"}, {"datatype", "FP64"}, {"shape", {3}}, {"data", {80, 20, 60}}},
+        {{"name", "customer_id"}, {"datatype", "INT64"}, {"shape", {3}}, {"data", {1, 2, 3}}}}}};
+  testing::CommandResult r = testing::Curl(port, "/v2/models/fraud/infer", v2.dump());
+  ASSERT_EQ(testing::CurlStatus(r), 200) << r.out;
+  json probability;
+  const json outputs = testing::CurlJson(r)["outputs"];
+  for (const json& o : outputs) {
+    if (o["name"] == "probability") probability = o["data"];
+  }
+  ASSERT_EQ(probability.size(), 3u) << r.out;
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(probability[i].get<double>(), expected[i]) << i;
+
+  // A push moves customer 2's features; the next request scores the new ones.
+  ASSERT_EQ(testing::CurlStatus(testing::Curl(
+                port, "/v1/push",
+                R"({"feature_view": "stats", "df": {"customer_id": [2],
+                    "event_time": ["2024-03-01T00:00:00Z"], "spend": [21.5], "orders": [3]}})")),
+            200);
+  const json one = {
+      {"inputs",
+       {{{"name", "amount"}, {"datatype", "FP64"}, {"shape", {1}}, {"data", {80}}},
+        {{"name", "customer_id"}, {"datatype", "INT64"}, {"shape", {1}}, {"data", {2}}}}}};
+  r = testing::Curl(port, "/v2/models/fraud/infer", one.dump());
+  ASSERT_EQ(testing::CurlStatus(r), 200) << r.out;
+  const json pushed_outputs = testing::CurlJson(r)["outputs"];
+  ASSERT_EQ(pushed_outputs.size(), 2u) << r.out;
+  for (const json& o : pushed_outputs) {
+    if (o["name"] == "probability") EXPECT_EQ(o["data"][0].get<double>(), expected[0]);
+  }
+  // The join key is required, and named when missing.
+  const json no_key = {{"inputs",
+                        {{{"name", "amount"}, {"datatype", "FP64"}, {"shape", {1}}, {"data", {1}}}}}};
+  r = testing::Curl(port, "/v2/models/fraud/infer", no_key.dump());
+  EXPECT_EQ(testing::CurlStatus(r), 400);
+  EXPECT_THAT(r.out, HasSubstr("customer_id"));
+  EXPECT_EQ(server->Stop(SIGTERM), 0);
 }
 
 }  // namespace

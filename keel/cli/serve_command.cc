@@ -129,7 +129,24 @@ Status Serve(CommandContext& context, ServeArgs args) {
   // small machines).
   omp_set_num_threads(1);
   KEEL_ASSIGN_OR_RETURN(auto lake, OpenLake(context));
+  // The feature store, opened with --online-features or when a served
+  // model's bundle names a feature service (its features are then fetched
+  // online for each request).
+  std::unique_ptr<serve::FeatureEndpoints> feature_endpoints;
+  auto open_features = [&]() -> StatusOr<const serve::FeatureEndpoints*> {
+    if (feature_endpoints == nullptr) {
+      KEEL_ASSIGN_OR_RETURN(auto latest, LoadLatestFeatureDefinitions(*lake));
+      KEEL_ASSIGN_OR_RETURN(Workspace * ws, context.workspace());
+      KEEL_ASSIGN_OR_RETURN(std::unique_ptr<features::OnlineStore> store,
+                            features::OpenOnlineStore(features::OnlineStoreConfigFor(*ws)));
+      feature_endpoints = std::make_unique<serve::FeatureEndpoints>(
+          std::move(latest.second), std::move(store), latest.first.version);
+    }
+    return feature_endpoints.get();
+  };
+  if (args.online_features) KEEL_RETURN_IF_ERROR(open_features().status());
   serve::ModelManager manager(lake.get());
+  manager.set_feature_source(open_features);
   const absl::Time load_start = absl::Now();
   for (const std::string& ref : args.models) {
     const std::string name(ref.substr(0, ref.find('@')));
@@ -146,16 +163,7 @@ Status Serve(CommandContext& context, ServeArgs args) {
   const double load_ms = absl::ToDoubleMilliseconds(absl::Now() - load_start);
   if (args.watch_interval_s > 0) manager.StartWatching(absl::Seconds(args.watch_interval_s));
 
-  std::unique_ptr<serve::FeatureEndpoints> feature_endpoints;
-  if (args.online_features) {
-    KEEL_ASSIGN_OR_RETURN(auto latest, LoadLatestFeatureDefinitions(*lake));
-    KEEL_ASSIGN_OR_RETURN(Workspace * ws, context.workspace());
-    KEEL_ASSIGN_OR_RETURN(std::unique_ptr<features::OnlineStore> store,
-                          features::OpenOnlineStore(features::OnlineStoreConfigFor(*ws)));
-    feature_endpoints = std::make_unique<serve::FeatureEndpoints>(
-        std::move(latest.second), std::move(store), latest.first.version);
-    router_options.features = feature_endpoints.get();
-  }
+  router_options.features = feature_endpoints.get();
 
   serve::ServerMetrics metrics(router_options.keel_version);
   serve::Router router(&manager, &metrics, std::move(router_options));

@@ -14,7 +14,10 @@
 #include "keel/base/progress.h"
 #include "keel/cli/commands.h"
 #include "keel/cli/common.h"
+#include "keel/cli/features_common.h"
 #include "keel/cli/version.h"
+#include "keel/base/suggest.h"
+#include "keel/features/historical.h"
 #include "keel/learn/bundle.h"
 #include "keel/learn/model_store.h"
 #include "keel/learn/train.h"
@@ -31,6 +34,7 @@ struct TrainArgs {
   std::string model;
   std::string task;
   std::string transform;
+  std::string feature_service;
   std::vector<std::string> params;
   std::vector<std::string> features;
   std::string name;
@@ -46,6 +50,33 @@ std::string MetricsLine(const std::map<std::string, double>& metrics) {
   for (const auto& [name, value] : metrics)
     parts.push_back(absl::StrCat(name, " ", FormatNumber(value)));
   return absl::StrJoin(parts, "  ");
+}
+
+// `service` when it is a service of the latest feature definitions and
+// `table` holds at least one of its columns (view__feature, as
+// get-historical writes them). Usage errors otherwise.
+StatusOr<std::string> CheckFeatureService(Lake& lake, const std::string& service,
+                                          const Table& table) {
+  KEEL_ASSIGN_OR_RETURN(auto latest, LoadLatestFeatureDefinitions(lake));
+  const features::FeatureService* s = latest.second.FindService(service);
+  if (s == nullptr) {
+    std::vector<std::string> names;
+    for (const auto& x : latest.second.services) names.push_back(x.name);
+    return AsUsageError(absl::NotFoundError(absl::StrCat(
+        "--feature-service ", service, ": no such service in feature definitions version ",
+        latest.first.version, ".", DidYouMean(service, names),
+        " Services: ", names.empty() ? "(none)" : absl::StrJoin(names, ", "))));
+  }
+  std::vector<std::string> columns;
+  for (const auto& ref : s->features) {
+    const std::string column = features::FeatureColumnName(ref.view, ref.feature);
+    if (table.schema().IndexOf(column) >= 0) return service;
+    columns.push_back(column);
+  }
+  return AsUsageError(absl::InvalidArgumentError(absl::StrCat(
+      "--feature-service ", service, ": the training data has none of its columns (",
+      absl::StrJoin(columns, ", "),
+      "); build it with `keel features get-historical --service ", service, "`")));
 }
 
 // Records a failed run and passes the error on.
@@ -90,6 +121,10 @@ Status Train(CommandContext& context, const TrainArgs& args) {
   KEEL_ASSIGN_OR_RETURN(Table table, lake->ReadTable(data));
   spec.dataset = data.dataset;
   spec.dataset_version = data.version;
+  if (!args.feature_service.empty()) {
+    KEEL_ASSIGN_OR_RETURN(spec.feature_service,
+                          CheckFeatureService(*lake, args.feature_service, table));
+  }
   spec.keel_version = VersionString();
 
   MetadataStore& registry = lake->registry();
@@ -195,6 +230,11 @@ void AddTrainCommand(CLI::App& app, CommandContext& context) {
       ->type_name("TASK");
   cmd->add_option("--transform", args->transform, "Preprocessing spec (prep.yaml)")
       ->type_name("FILE");
+  cmd->add_option("--feature-service", args->feature_service,
+                  "The feature service the data came from (get-historical --service); "
+                  "`keel serve` then fetches its features online and requests carry only the "
+                  "entity keys and the other inputs")
+      ->type_name("NAME");
   cmd->add_option("--param,-p", args->params, "A hyper-parameter, repeatable (eta=0.1)")
       ->type_name("NAME=VALUE");
   cmd->add_option("--features", args->features,

@@ -93,6 +93,7 @@ std::string BundleManifest::ToJson() const {
         {"run_id", run_id},
         {"seed", seed}}},
   };
+  if (!feature_service.empty()) j["feature_service"] = feature_service;
   if (task == Task::kBinary || task == Task::kMulticlass) {
     j["classes"] = {{"type", std::string(DataTypeName(classes.type))}, {"labels", classes.values}};
   }
@@ -148,6 +149,7 @@ StatusOr<BundleManifest> BundleManifest::FromJson(std::string_view text) {
     m.transform_spec = lineage.value("transform_spec", "");
     m.run_id = lineage.value("run_id", "");
     m.seed = lineage.value("seed", uint64_t{0});
+    m.feature_service = j.value("feature_service", "");
     if (j.contains("classes")) {
       StatusOr<DataType> type = ParseDataType(j.at("classes").at("type").get<std::string>());
       if (!type.ok()) return corrupt(std::string(type.status().message()));

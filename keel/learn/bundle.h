@@ -70,6 +70,10 @@ struct BundleManifest {
   std::string transform_spec;  // the prep.yaml text
   std::string run_id;
   uint64_t seed = 0;
+  // The feature service the training set came from (`keel features
+  // get-historical --service`); empty: none. A server fetches the inputs
+  // named "view__feature" of that service from the online store itself.
+  std::string feature_service;
 
   std::string ToJson() const;
   // Errors: DataLoss for a manifest that does not parse or lacks a field;

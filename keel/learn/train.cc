@@ -359,6 +359,7 @@ StatusOr<TrainOutcome> Train(const Table& table, const TrainSpec& spec) {
   manifest.dataset = spec.dataset;
   manifest.dataset_version = spec.dataset_version;
   manifest.transform_spec = spec.transform_text;
+  manifest.feature_service = spec.feature_service;
   manifest.run_id = spec.run_id;
   manifest.seed = spec.seed;
   if (fitted.pipeline.has_value()) outcome.warnings = fitted.pipeline->warnings();

@@ -34,6 +34,7 @@ struct TrainSpec {
   std::vector<std::string> features;
   std::optional<transform::PipelineSpec> transform;
   std::string transform_text;  // the spec's YAML, kept in the bundle
+  std::string feature_service;  // recorded in the bundle (BundleManifest)
   // Share of rows held out for validation (early stopping and the reported
   // metrics); 0 trains on every row and reports training metrics.
   double valid_fraction = 0.2;

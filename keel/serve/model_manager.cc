@@ -94,7 +94,11 @@ StatusOr<ModelEntry> ModelManager::Resolve(const std::string& name, const std::s
     KEEL_ASSIGN_OR_RETURN(learn::LoadedModel loaded,
                           learn::LoadModelVersion(*lake_, absl::StrCat(name, "@", version)));
     LoadedVersion v;
-    v.model = std::make_shared<const ServedModel>(std::move(loaded), route.batching);
+    const FeatureEndpoints* features = nullptr;
+    if (!loaded.bundle.manifest().feature_service.empty() && feature_source_) {
+      KEEL_ASSIGN_OR_RETURN(features, feature_source_());
+    }
+    KEEL_ASSIGN_OR_RETURN(v.model, ServedModel::Make(std::move(loaded), route.batching, features));
     v.load_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     spdlog::info("loaded model {} version {} in {:.1f} ms", name, version, v.load_seconds * 1e3);
     entry.versions.emplace(version, std::move(v));

@@ -17,6 +17,7 @@
 #include <atomic>
 #include <cstdint>
 #include <map>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -66,6 +67,13 @@ class ModelManager {
   ModelManager(const ModelManager&) = delete;
   ModelManager& operator=(const ModelManager&) = delete;
 
+  // Where models whose bundle names a feature service get their features:
+  // called (under the manager's lock) when such a model first loads; it may
+  // open the online store then. Unset: such models fail to load, saying to
+  // start keel serve with --online-features. Call before Add.
+  using FeatureSource = std::function<StatusOr<const FeatureEndpoints*>()>;
+  void set_feature_source(FeatureSource source) { feature_source_ = std::move(source); }
+
   // Serves MODEL[@VERSION|@ALIAS]: loads that version as the default, and
   // the versions the model's aliases point at. Adding a served model again
   // replaces its selector. Errors: the registry's NotFound (did-you-mean);
@@ -110,6 +118,7 @@ class ModelManager {
                                const RouteOptions& route, const ModelEntry* previous);
 
   Lake* lake_;
+  FeatureSource feature_source_;
   absl::Mutex update_mutex_;  // serialises loads and registry use
   absl::flat_hash_map<std::string, RouteOptions> routes_;  // guarded by update_mutex_
   mutable absl::Mutex snapshot_mutex_;

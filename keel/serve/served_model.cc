@@ -54,7 +54,7 @@ ServedModel::ServedModel(learn::LoadedModel loaded, BatchingOptions batching)
       num_outputs_(bundle_.model().num_outputs()),
       id_(next_model_id.fetch_add(1)) {
   const learn::BundleManifest& m = bundle_.manifest();
-  inputs_ = m.inputs;
+  model_inputs_ = m.inputs;
   if (const transform::FittedPipeline* pipeline = bundle_.pipeline()) {
     const Schema needed = pipeline->NeededInputs();
     std::vector<Field> fields;
@@ -62,9 +62,9 @@ ServedModel::ServedModel(learn::LoadedModel loaded, BatchingOptions batching)
       if (needed.IndexOf(field.name) >= 0) fields.push_back(field);
     }
     StatusOr<Schema> inputs = Schema::Make(std::move(fields));
-    if (inputs.ok()) inputs_ = *std::move(inputs);
-    for (int i = 0; i < inputs_.num_fields(); ++i) {
-      input_slot_.push_back(pipeline->InputIndex(inputs_.field(i).name));
+    if (inputs.ok()) model_inputs_ = *std::move(inputs);
+    for (int i = 0; i < model_inputs_.num_fields(); ++i) {
+      input_slot_.push_back(pipeline->InputIndex(model_inputs_.field(i).name));
     }
     for (const std::string& feature : m.features) {
       feature_source_.push_back(pipeline->output_schema().IndexOf(feature));
@@ -74,6 +74,8 @@ ServedModel::ServedModel(learn::LoadedModel loaded, BatchingOptions batching)
       feature_source_.push_back(m.inputs.IndexOf(feature));
     }
   }
+  inputs_ = model_inputs_;
+  for (int i = 0; i < inputs_.num_fields(); ++i) request_to_model_.push_back(i);
   if (batching.enabled()) {
     batcher_ = std::make_unique<Batcher>(
         batching, [this](const InputBatch& batch) { return Score(batch); });
@@ -140,6 +142,10 @@ ServedModel::Scratch& ServedModel::ThreadScratch() const {
 }
 
 StatusOr<Table> ServedModel::Score(const InputBatch& batch) const {
+  return fetched_.empty() ? ScoreModelInputs(batch) : ScoreWithOnlineFeatures(batch);
+}
+
+StatusOr<Table> ServedModel::ScoreModelInputs(const InputBatch& batch) const {
   const learn::BundleManifest& m = bundle_.manifest();
   for (size_t j = 0; j < feature_source_.size(); ++j) {
     if (feature_source_[j] < 0) {
@@ -151,7 +157,7 @@ StatusOr<Table> ServedModel::Score(const InputBatch& batch) const {
   for (int i = 0; i < batch.num_inputs(); ++i) {
     if (!batch.present(i)) {
       return absl::InvalidArgumentError(
-          absl::StrCat("input '", inputs_.field(i).name, "' is missing"));
+          absl::StrCat("input '", model_inputs_.field(i).name, "' is missing"));
     }
   }
   Scratch& s = ThreadScratch();

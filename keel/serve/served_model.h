@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "keel/base/status.h"
+#include "keel/features/online_store.h"
 #include "keel/learn/bundle.h"
 #include "keel/serve/batcher.h"
 #include "keel/learn/model_store.h"
@@ -48,9 +49,23 @@ class InputBatch {
   std::vector<bool> present_;
 };
 
+class FeatureEndpoints;
+
 class ServedModel {
  public:
+  // A model whose bundle names no feature service.
   explicit ServedModel(learn::LoadedModel loaded, BatchingOptions batching = {});
+  // Any model. When the bundle names a feature service, the model's inputs
+  // that are features of it ("view__feature") are read from `features`'
+  // online store for each request row, by the views' join keys, which the
+  // request sends instead (inputs() lists what a request sends).
+  // Errors: FailedPrecondition when the bundle names a service and
+  // `features` is null (keel serve needs --online-features) or does not
+  // define it; InvalidArgument when a fetched input's type differs from the
+  // feature's declared type.
+  static StatusOr<std::shared_ptr<const ServedModel>> Make(learn::LoadedModel loaded,
+                                                           BatchingOptions batching,
+                                                           const FeatureEndpoints* features);
   ~ServedModel();
 
   const std::string& name() const { return record_.model; }
@@ -59,8 +74,11 @@ class ServedModel {
   const learn::Bundle& bundle() const { return bundle_; }
   // The raw inputs a request sends (name, type, nullable): the bundle's
   // inputs that its pipeline reads (bundles from before manifests listed
-  // only those may list more).
+  // only those may list more), less those fetched from the online store,
+  // plus the join keys that fetch needs.
   const Schema& inputs() const { return inputs_; }
+  // The feature service whose features are fetched online ("" if none).
+  const std::string& feature_service() const { return bundle_.manifest().feature_service; }
   const Schema& outputs() const { return output_schema_; }
   // Index of an input by name, -1 when the model has no such input.
   int InputIndex(std::string_view name) const { return inputs().IndexOf(name); }
@@ -74,9 +92,10 @@ class ServedModel {
   StatusOr<InputBatch> BatchFromTable(const Table& table) const;
 
   // Scores every row of `batch` through the row path: the same numbers as
-  // Bundle::Predict on the same rows. Errors: InvalidArgument naming the
-  // input (and row) for a missing input, a value the pipeline refuses, or
-  // a string where the model needs a number.
+  // Bundle::Predict on the same rows (with the fetched features joined in).
+  // Errors: InvalidArgument naming the input (and row) for a missing input,
+  // a null join key, a value the pipeline refuses, or a string where the
+  // model needs a number; the online store's errors (Unavailable).
   StatusOr<Table> Score(const InputBatch& batch) const;
   // What a request is answered with: Score, through the dynamic batcher
   // when batching is on (the same numbers; see batcher.h). Thread-safe.
@@ -88,9 +107,26 @@ class ServedModel {
   struct Scratch;
   Scratch& ThreadScratch() const;
 
+  // Scores a batch over model_inputs_ (every input the pipeline reads).
+  StatusOr<Table> ScoreModelInputs(const InputBatch& batch) const;
+  // The request batch with the fetched features joined in.
+  StatusOr<Table> ScoreWithOnlineFeatures(const InputBatch& batch) const;
+
+  // One feature view read from the online store for each request.
+  struct FetchedView {
+    features::OnlineView view;
+    std::vector<int> key_inputs;        // request input of each join key
+    std::vector<std::string> features;  // features read
+    std::vector<int> model_inputs;      // model input each one fills
+  };
+
   ModelVersionRecord record_;
   learn::Bundle bundle_;
-  Schema inputs_;
+  Schema model_inputs_;
+  Schema inputs_;  // what a request sends
+  std::vector<FetchedView> fetched_;
+  std::vector<int> request_to_model_;  // request input -> model input, or -1
+  const FeatureEndpoints* features_ = nullptr;
   Schema output_schema_;
   // With a pipeline: the pipeline's input slot of each model input, and the
   // pipeline output feeding each model feature. Without: the model input
