@@ -18,6 +18,7 @@ namespace {
 
 using testing::CommandResult;
 using ::testing::HasSubstr;
+using ::testing::Not;
 using json = nlohmann::json;
 
 constexpr char kDefinitions[] = R"(entities:
@@ -231,6 +232,39 @@ TEST_F(FeaturesCliTest, MaterializeThenGetOnlineGivesTheOfflineValuesAtTheEnd) {
       Keel({"features", "materialize", "--start", "2024-01-01", "--view", "stat"});
   EXPECT_NE(bad_view.exit_code, 0);
   EXPECT_THAT(bad_view.err, HasSubstr("Did you mean 'stats'"));
+}
+
+TEST_F(FeaturesCliTest, DiffShowsWhatAnApplyWouldChangeAndBetweenVersions) {
+  ASSERT_EQ(Keel({"features", "apply", "features.yaml"}).exit_code, 0);
+  std::string changed = kDefinitions;
+  changed.replace(changed.find("ttl: 1d"), 7, "ttl: 7d");
+  changed.replace(changed.find("{name: orders, type: int64}"), 27,
+                  "{name: orders, type: float64}\n      - {name: visits, type: int64}");
+  Write("features2.yaml", changed);
+
+  CommandResult pending = Keel({"features", "diff", "features2.yaml"});
+  ASSERT_EQ(pending.exit_code, 0) << pending.err;
+  EXPECT_THAT(pending.out, HasSubstr("version 1 -> features2.yaml: 2 changed"));
+  EXPECT_THAT(pending.out, HasSubstr("~ feature_view stats\n    ttl: 1d -> 7d\n"
+                                     "    feature orders: int64 -> float64\n"
+                                     "    feature visits: added (int64)"));
+  // "stats:*" is the same text, but it now expands to one more feature.
+  EXPECT_THAT(pending.out, HasSubstr("~ service fraud\n    features: stats:spend, stats:orders -> "
+                                     "stats:spend, stats:orders, stats:visits"));
+  EXPECT_THAT(pending.out, Not(HasSubstr("entity")));
+
+  ASSERT_EQ(Keel({"features", "apply", "features2.yaml"}).exit_code, 0);
+  json between = KeelJson({"features", "diff"});
+  EXPECT_EQ(between["from"], "version 1");
+  EXPECT_EQ(between["to"], "version 2");
+  ASSERT_EQ(between["changes"].size(), 2u) << between.dump();
+  EXPECT_EQ(between["changes"][0]["name"], "stats");
+  EXPECT_EQ(between["changes"][1]["kind"], "service");  // stats:* now expands to visits too
+  json none = KeelJson({"features", "diff", "--from", "2", "--to", "2"});
+  EXPECT_TRUE(none["changes"].empty());
+  CommandResult missing = Keel({"features", "diff", "--to", "9"});
+  EXPECT_EQ(missing.exit_code, 2);
+  EXPECT_THAT(missing.err, HasSubstr("no feature definitions version 9; versions 1..2 exist"));
 }
 
 }  // namespace

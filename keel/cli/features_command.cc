@@ -17,6 +17,7 @@
 #include "keel/cli/common.h"
 #include "keel/cli/features_common.h"
 #include "keel/features/definitions.h"
+#include "keel/features/diff.h"
 #include "keel/features/historical.h"
 #include "keel/lake/partition.h"
 
@@ -203,6 +204,76 @@ Status Describe(CommandContext& context, const std::string& name) {
   return absl::OkStatus();
 }
 
+struct DiffArgs {
+  std::string file;
+  int64_t from = 0;
+  int64_t to = 0;
+};
+
+// An applied version (0: the latest), parsed.
+StatusOr<std::pair<FeatureDefinitionsRecord, FeatureDefinitions>> LoadVersion(Lake& lake,
+                                                                               int64_t version) {
+  if (version == 0) return LoadLatest(lake);
+  KEEL_ASSIGN_OR_RETURN(std::vector<FeatureDefinitionsRecord> all,
+                        lake.registry().ListFeatureDefinitions());
+  for (FeatureDefinitionsRecord& r : all) {
+    if (r.version != version) continue;
+    KEEL_ASSIGN_OR_RETURN(FeatureDefinitions defs, FeatureDefinitions::Parse(r.yaml_text, r.source));
+    return std::make_pair(std::move(r), std::move(defs));
+  }
+  return AsUsageError(absl::NotFoundError(
+      absl::StrCat("no feature definitions version ", version, "; versions 1..",
+                   all.empty() ? 0 : all.front().version, " exist")));
+}
+
+// `keel features diff [FILE] [--from V] [--to V]`: FILE against the latest
+// applied version (what `apply FILE` would change), or two applied versions
+// (default: the one before the latest, and the latest).
+Status Diff(CommandContext& context, const DiffArgs& args) {
+  KEEL_ASSIGN_OR_RETURN(auto lake, OpenLake(context));
+  std::string before_name, after_name;
+  FeatureDefinitions before, after;
+  if (!args.file.empty()) {
+    KEEL_ASSIGN_OR_RETURN(std::string text, ReadFile(args.file));
+    StatusOr<FeatureDefinitions> parsed = FeatureDefinitions::Parse(text, args.file);
+    if (!parsed.ok()) return AsUsageError(parsed.status());
+    after = *std::move(parsed);
+    after_name = args.file;
+    KEEL_ASSIGN_OR_RETURN(auto from, LoadVersion(*lake, args.from));
+    before = std::move(from.second);
+    before_name = absl::StrCat("version ", from.first.version);
+  } else {
+    KEEL_ASSIGN_OR_RETURN(auto to, LoadVersion(*lake, args.to));
+    const int64_t from_version = args.from > 0 ? args.from : to.first.version - 1;
+    after = std::move(to.second);
+    after_name = absl::StrCat("version ", to.first.version);
+    if (from_version >= 1) {
+      KEEL_ASSIGN_OR_RETURN(auto from, LoadVersion(*lake, from_version));
+      before = std::move(from.second);
+    }
+    before_name = from_version >= 1 ? absl::StrCat("version ", from_version) : "nothing";
+  }
+  const std::vector<features::DefinitionChange> changes = features::DiffDefinitions(before, after);
+  if (context.options().json) {
+    json out = json::array();
+    for (const auto& c : changes) {
+      out.push_back(
+          {{"kind", c.kind}, {"name", c.name}, {"change", c.change}, {"details", c.details}});
+    }
+    context.PrintJson({{"from", before_name}, {"to", after_name}, {"changes", out}});
+    return absl::OkStatus();
+  }
+  context.Print(absl::StrFormat("Feature definitions: %s -> %s: %s", before_name, after_name,
+                                changes.empty() ? "no changes"
+                                                : absl::StrCat(changes.size(), " changed")));
+  for (const auto& c : changes) {
+    const char sign = c.change == "added" ? '+' : c.change == "removed" ? '-' : '~';
+    context.Print(absl::StrFormat("%c %s %s", sign, c.kind, c.name));
+    for (const std::string& d : c.details) context.Print(absl::StrCat("    ", d));
+  }
+  return absl::OkStatus();
+}
+
 Status GetHistorical(CommandContext& context, const HistoricalArgs& args) {
   KEEL_ASSIGN_OR_RETURN(BatchOutput output, BatchOutput::Create(args.out));
   KEEL_ASSIGN_OR_RETURN(auto lake, OpenLake(context));
@@ -286,6 +357,20 @@ void AddFeaturesCommand(CLI::App& app, CommandContext& context) {
   CLI::App* describe = cmd->add_subcommand("describe", "A feature view or service");
   describe->add_option("name", *name, "View or service name")->required()->type_name("NAME");
   context.Bind(describe, [&context, name]() { return Describe(context, *name); });
+
+  auto diff_args = std::make_shared<DiffArgs>();
+  CLI::App* diff = cmd->add_subcommand(
+      "diff",
+      "What changed between applied versions of the definitions (default: the latest against "
+      "the one before), or what `apply FILE` would change");
+  diff->add_option("file", diff_args->file, "Definitions to compare with the latest applied")
+      ->type_name("FILE");
+  diff->add_option("--from", diff_args->from, "An applied version (with FILE: instead of the "
+                                              "latest)")
+      ->type_name("VERSION");
+  diff->add_option("--to", diff_args->to, "An applied version (default: the latest)")
+      ->type_name("VERSION");
+  context.Bind(diff, [&context, diff_args]() { return Diff(context, *diff_args); });
 
   auto args = std::make_shared<HistoricalArgs>();
   CLI::App* hist = cmd->add_subcommand(

@@ -19,8 +19,11 @@ namespace keel::cli {
 StatusOr<std::pair<FeatureDefinitionsRecord, features::FeatureDefinitions>>
 LoadLatestFeatureDefinitions(Lake& lake);
 
-// materialize, materialize-incremental and get-online, under `features`.
+// materialize, materialize-incremental, get-online and stream, under `features`.
 void AddFeaturesOnlineCommands(CLI::App& features, CommandContext& context);
+
+// stream (features_stream_command.cc), added by AddFeaturesOnlineCommands.
+void AddFeaturesStreamCommand(CLI::App& features, CommandContext& context);
 
 }  // namespace keel::cli
 

@@ -280,6 +280,8 @@ void AddFeaturesOnlineCommands(CLI::App& cmd, CommandContext& context) {
       ->capture_default_str()
       ->type_name("TIME");
   context.Bind(online, [&context, get]() { return GetOnline(context, *get); });
+
+  AddFeaturesStreamCommand(cmd, context);
 }
 
 }  // namespace keel::cli

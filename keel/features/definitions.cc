@@ -220,8 +220,9 @@ class Parser {
     v.where = Where(node);
     KEEL_ASSIGN_OR_RETURN(v.name, Name(node, "feature view"));
     const std::string label = absl::StrCat("feature view '", v.name, "': ");
-    KEEL_RETURN_IF_ERROR(
-        CheckKeys(node, {"name", "entities", "source", "ttl", "features", "description"}, label));
+    KEEL_RETURN_IF_ERROR(CheckKeys(
+        node, {"name", "entities", "source", "ttl", "features", "aggregations", "description"},
+        label));
     const YAML::Node entities = node["entities"];
     if (!entities) return Error(node, absl::StrCat(label, "missing 'entities'"));
     if (!entities.IsSequence() || entities.size() == 0) {
@@ -248,7 +249,14 @@ class Parser {
     StatusOr<std::optional<int64_t>> ttl = ParseTtl(v.ttl_text);
     if (!ttl.ok()) return Error(node["ttl"], absl::StrCat(label, "ttl: ", ttl.status().message()));
     v.ttl_us = *ttl;
-    KEEL_ASSIGN_OR_RETURN(v.features, Typed(node, "features", label, /*join_key=*/false));
+    if (!node["features"] && !node["aggregations"]) {
+      return Error(node, absl::StrCat(label, "missing 'features' (or 'aggregations')"));
+    }
+    if (node["features"]) {
+      KEEL_ASSIGN_OR_RETURN(v.features, Typed(node, "features", label, /*join_key=*/false));
+    }
+    KEEL_RETURN_IF_ERROR(
+        ParseAggregations(node["aggregations"], *defs.FindSource(v.source), keys, label, &v));
     for (const TypedName& f : v.features) {
       if (keys.count(f.name) > 0) {
         return absl::InvalidArgumentError(
@@ -257,6 +265,128 @@ class Parser {
       }
     }
     return v;
+  }
+
+  // Appends `list`'s aggregations (absent: none) to view->aggregations and
+  // their features to view->features (after the plain ones, which are
+  // parsed). `keys`: the view's join keys (the caller checks that no
+  // feature is named like one).
+  Status ParseAggregations(const YAML::Node& list, const Source& source,
+                           const std::set<std::string>& keys, const std::string& label,
+                           FeatureView* view) {
+    if (!list) return absl::OkStatus();
+    if (!list.IsSequence() || list.size() == 0) {
+      return Error(list, absl::StrCat(label,
+                                      "aggregations: expected a non-empty list of {column, type, "
+                                      "function, windows}"));
+    }
+    static const std::vector<std::string> kTypes = {"bool", "int64", "float64", "string",
+                                                    "timestamp"};
+    static const std::vector<std::string> kFunctions = {"count", "sum", "mean",
+                                                        "min",   "max", "last"};
+    std::map<std::string, std::string> taken;  // feature -> where it is
+    // column -> (declared type, where); a plain feature of the same name
+    // (pushed as one column) must have the same type.
+    std::map<std::string, std::pair<DataType, std::string>> columns;
+    for (const TypedName& f : view->features) {
+      taken.emplace(f.name, f.where);
+      columns.emplace(f.name, std::make_pair(f.type, f.where));
+    }
+    for (const YAML::Node& item : list) {
+      if (!item.IsMap()) {
+        return Error(item, absl::StrCat(label,
+                                        "aggregations: each item must be {column: ..., type: ..., "
+                                        "function: ..., windows: [...]}"));
+      }
+      KEEL_RETURN_IF_ERROR(
+          CheckKeys(item, {"column", "type", "function", "windows", "description"}, label));
+      Aggregation a;
+      KEEL_ASSIGN_OR_RETURN(a.column, Scalar(item, "column", label));
+      KEEL_RETURN_IF_ERROR(CheckName(item["column"], "column"));
+      if (keys.count(a.column) > 0) {
+        return Error(item["column"], absl::StrCat(label, "aggregation column '", a.column,
+                                                  "' is a join key; aggregate another column"));
+      }
+      if (a.column == source.timestamp_field || a.column == source.created_timestamp_field) {
+        return Error(item["column"],
+                     absl::StrCat(label, "aggregation column '", a.column, "' is the source's ",
+                                  a.column == source.timestamp_field ? "timestamp_field"
+                                                                     : "created_timestamp_field",
+                                  "; aggregate another column"));
+      }
+      KEEL_ASSIGN_OR_RETURN(std::string type, Scalar(item, "type", label));
+      if (std::find(kTypes.begin(), kTypes.end(), type) == kTypes.end()) {
+        return Error(
+            item["type"],
+            absl::StrCat(label, "aggregation column '", a.column, "': unknown type '", type, "'.",
+                         DidYouMean(type, kTypes), " Types: ", absl::StrJoin(kTypes, ", ")));
+      }
+      KEEL_ASSIGN_OR_RETURN(a.column_type, ParseDataType(type));
+      auto [col, added_column] =
+          columns.emplace(a.column, std::make_pair(a.column_type, Where(item["type"])));
+      if (!added_column && col->second.first != a.column_type) {
+        return Error(item["type"],
+                     absl::StrCat(label, "column '", a.column, "' is declared ", type, " here but ",
+                                  std::string(DataTypeName(col->second.first)), " at ",
+                                  col->second.second, "; a column has one type"));
+      }
+      KEEL_ASSIGN_OR_RETURN(std::string function, Scalar(item, "function", label));
+      const auto f = std::find(kFunctions.begin(), kFunctions.end(), function);
+      if (f == kFunctions.end()) {
+        return Error(item["function"],
+                     absl::StrCat(label, "unknown aggregation function '", function, "'.",
+                                  DidYouMean(function, kFunctions),
+                                  " Functions: ", absl::StrJoin(kFunctions, ", ")));
+      }
+      a.function = static_cast<AggregationFunction>(f - kFunctions.begin());
+      const bool numeric = a.column_type == DataType::kInt64 || a.column_type == DataType::kFloat64;
+      if ((a.function == AggregationFunction::kSum || a.function == AggregationFunction::kMean) &&
+          !numeric) {
+        return Error(item["function"],
+                     absl::StrCat(label, function, " of column '", a.column, "' (", type,
+                                  "): ", function, " takes an int64 or float64 column"));
+      }
+      switch (a.function) {
+        case AggregationFunction::kCount:
+          a.type = DataType::kInt64;
+          break;
+        case AggregationFunction::kSum:
+        case AggregationFunction::kMean:
+          a.type = DataType::kFloat64;
+          break;
+        default:
+          a.type = a.column_type;
+      }
+      const YAML::Node windows = item["windows"];
+      if (!windows) return Error(item, absl::StrCat(label, "missing 'windows'"));
+      if (!windows.IsSequence() || windows.size() == 0) {
+        return Error(windows, absl::StrCat(label,
+                                           "windows: expected a non-empty list of durations, "
+                                           "e.g. [1h, 1d, 7d]"));
+      }
+      for (const YAML::Node& w : windows) {
+        const std::string text = w.IsScalar() ? w.Scalar() : "";
+        StatusOr<std::optional<int64_t>> us = ParseTtl(text);
+        if (!us.ok() || !us->has_value() || **us <= 0) {
+          return Error(w, absl::StrCat(label, "window '", text,
+                                       "' is not a duration longer than 0; write a whole number "
+                                       "with a unit s, m, h, d or w (\"1h\", \"7d\")"));
+        }
+        Aggregation out = a;
+        out.window_us = **us;
+        out.window_text = text;
+        out.where = Where(w);
+        out.name = absl::StrCat(a.column, "_", function, "_", text);
+        auto [it, added] = taken.emplace(out.name, out.where);
+        if (!added) {
+          return Error(w, absl::StrCat(label, "duplicate feature '", out.name,
+                                       "' (the first is at ", it->second, ")"));
+        }
+        view->features.push_back({.name = out.name, .type = out.type, .where = out.where});
+        view->aggregations.push_back(std::move(out));
+      }
+    }
+    return absl::OkStatus();
   }
 
   StatusOr<FeatureService> ParseService(const YAML::Node& node, const FeatureDefinitions& defs) {
@@ -349,6 +479,37 @@ StatusOr<FeatureDefinitions> FeatureDefinitions::Parse(std::string_view yaml_tex
     return absl::InvalidArgumentError(absl::StrCat(std::string(file), ":", e.mark.line + 1, ":",
                                                    e.mark.column + 1, ": invalid YAML: ", e.msg));
   }
+}
+
+std::string_view AggregationFunctionName(AggregationFunction function) {
+  switch (function) {
+    case AggregationFunction::kCount:
+      return "count";
+    case AggregationFunction::kSum:
+      return "sum";
+    case AggregationFunction::kMean:
+      return "mean";
+    case AggregationFunction::kMin:
+      return "min";
+    case AggregationFunction::kMax:
+      return "max";
+    case AggregationFunction::kLast:
+      return "last";
+  }
+  return "?";
+}
+
+const Aggregation* FeatureView::FindAggregation(std::string_view name) const {
+  for (const Aggregation& a : aggregations) {
+    if (a.name == name) return &a;
+  }
+  return nullptr;
+}
+
+int64_t FeatureView::MaxWindowUs() const {
+  int64_t out = 0;
+  for (const Aggregation& a : aggregations) out = std::max(out, a.window_us);
+  return out;
 }
 
 const Entity* FeatureDefinitions::FindEntity(std::string_view name) const {

@@ -39,6 +39,30 @@ struct Source {
   std::string where;
 };
 
+// A function of a windowed aggregation (aggregation.h computes them).
+enum class AggregationFunction { kCount, kSum, kMean, kMin, kMax, kLast };
+
+// "count", "sum", "mean", "min", "max", "last".
+std::string_view AggregationFunctionName(AggregationFunction function);
+
+// One (column, function, window) of a feature view's `aggregations`. Its
+// value at time t for an entity is `function` over the non-null values of
+// `column` in the entity's source rows with event time in (t - window_us, t],
+// taken in (event time, created_timestamp_field, source position) order;
+// null when there is none (count: 0). See aggregation.h.
+struct Aggregation {
+  std::string name;  // the feature: "<column>_<function>_<window_text>"
+  // The feature's type: int64 for count, float64 for sum and mean, the
+  // column's type for min, max and last.
+  DataType type = DataType::kInt64;
+  std::string column;                         // a source column, not a join key or time
+  DataType column_type = DataType::kFloat64;  // as declared (`type:`)
+  AggregationFunction function = AggregationFunction::kCount;
+  int64_t window_us = 0;    // > 0
+  std::string window_text;  // as written ("1h")
+  std::string where;        // "file:line:column" of its window, for messages
+};
+
 // Typed features of some entities, read from one source.
 struct FeatureView {
   std::string name;
@@ -48,8 +72,19 @@ struct FeatureView {
   // nullopt ("0" in YAML): no limit.
   std::optional<int64_t> ttl_us;
   std::string ttl_text;  // as written ("7d")
+  // Every feature in declaration order: the plain features (the latest
+  // source row's columns), then one per aggregation (in `aggregations` order).
   std::vector<TypedName> features;
+  // The windowed aggregations; their features are in `features` too. The TTL
+  // does not apply to them: their windows bound them.
+  std::vector<Aggregation> aggregations;
   std::string where;
+
+  // The aggregation that yields feature `name`; nullptr for a plain feature
+  // (or no such feature).
+  const Aggregation* FindAggregation(std::string_view name) const;
+  // The largest window of `aggregations` (0 when there is none).
+  int64_t MaxWindowUs() const;
 };
 
 // One feature of a view, as a service names it.
@@ -80,7 +115,11 @@ struct FeatureDefinitions {
   // invalid YAML, unknown or missing keys, a value of the wrong shape, an
   // invalid name, an unknown type (join keys: int64 or string only), a bad
   // TTL, a duplicate name (naming where the first is), and an unknown
-  // entity, source, view or feature (listing those that exist).
+  // entity, source, view or feature (listing those that exist); in
+  // `aggregations`: an unknown function (did-you-mean), a bad or zero
+  // window, a column type the function does not take (sum of a string), a
+  // column declared with two types, a column that is a join key or a time
+  // field, and an output name that is taken.
   static StatusOr<FeatureDefinitions> Parse(std::string_view yaml_text, std::string_view file);
 
   // nullptr when there is no such name.

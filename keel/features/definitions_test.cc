@@ -98,13 +98,103 @@ TEST(FeatureDefinitionsTest, ErrorsNameFileLineColumn) {
             "got 'stats'");
   EXPECT_EQ(ErrorOf(Replace(kGood, "    ttl: 7d\n", "    ttl: 7d\n    tll: 1\n")),
             "f.yaml:15:5: feature view 'stats': unknown key 'tll'. Did you mean 'ttl'? Keys: "
-            "name, entities, source, ttl, features, description");
+            "name, entities, source, ttl, features, aggregations, description");
   EXPECT_EQ(ErrorOf(Replace(kGood, "    timestamp_field: event_time\n", "")),
             "f.yaml:6:5: source 'txns': missing 'timestamp_field'");
   EXPECT_EQ(ErrorOf(Replace(kGood, "name: spend", "name: customer_id")),
             "f.yaml:16:16: feature view 'stats': feature 'customer_id' has the name of a join "
             "key of its entities; rename it");
   EXPECT_EQ(ErrorOf("entities: [\n"), "f.yaml:2:1: invalid YAML: end of sequence flow not found");
+}
+
+constexpr char kWindows[] = R"(entities:
+  - {name: customer, join_keys: [{name: customer_id, type: int64}]}
+sources:
+  - {name: txns, dataset: t, timestamp_field: event_time, created_timestamp_field: created}
+feature_views:
+  - name: txn_windows
+    entities: [customer]
+    source: txns
+    aggregations:
+      - {column: amount, type: float64, function: sum, windows: [1h, 1d, 7d]}
+      - {column: amount, type: float64, function: count, windows: [1d, 30d]}
+      - {column: merchant, type: string, function: last, windows: [7d]}
+services:
+  - {name: s, features: ["txn_windows:*"]}
+)";
+
+TEST(FeatureDefinitionsTest, AggregationsBecomeTypedFeatures) {
+  StatusOr<FeatureDefinitions> d = FeatureDefinitions::Parse(kWindows, "f.yaml");
+  ASSERT_TRUE(d.ok()) << d.status();
+  const FeatureView& v = *d->FindView("txn_windows");
+  std::vector<std::string> names;
+  for (const TypedName& f : v.features) names.push_back(f.name);
+  EXPECT_EQ(names,
+            (std::vector<std::string>{"amount_sum_1h", "amount_sum_1d", "amount_sum_7d",
+                                      "amount_count_1d", "amount_count_30d", "merchant_last_7d"}));
+  EXPECT_EQ(v.features[3].type, DataType::kInt64);
+  EXPECT_EQ(v.features[5].type, DataType::kString);
+  EXPECT_EQ(v.features[0].where, "f.yaml:10:66");
+  const Aggregation* a = v.FindAggregation("amount_count_30d");
+  ASSERT_NE(a, nullptr);
+  EXPECT_EQ(a->function, AggregationFunction::kCount);
+  EXPECT_EQ(a->window_us, int64_t{30} * 86'400'000'000);
+  EXPECT_EQ(a->column_type, DataType::kFloat64);
+  EXPECT_EQ(v.FindAggregation("amount"), nullptr);
+  EXPECT_EQ(v.MaxWindowUs(), int64_t{30} * 86'400'000'000);
+  EXPECT_EQ(v.ttl_us, std::nullopt);
+  EXPECT_EQ(d->FindService("s")->features.size(), 6u);
+}
+
+TEST(FeatureDefinitionsTest, AggregationErrorsNameFileLineColumn) {
+  EXPECT_EQ(ErrorOf(Replace(kWindows, "function: sum", "function: summ")),
+            "f.yaml:10:51: feature view 'txn_windows': unknown aggregation function 'summ'. Did "
+            "you mean 'sum'? Functions: count, sum, mean, min, max, last");
+  EXPECT_EQ(ErrorOf(Replace(kWindows, "function: last", "function: sum")),
+            "f.yaml:12:52: feature view 'txn_windows': sum of column 'merchant' (string): sum "
+            "takes an int64 or float64 column");
+  EXPECT_EQ(ErrorOf(Replace(kWindows, "[1h, 1d, 7d]", "[1h, 1x]")),
+            "f.yaml:10:70: feature view 'txn_windows': window '1x' is not a duration longer than "
+            "0; write a whole number with a unit s, m, h, d or w (\"1h\", \"7d\")");
+  EXPECT_EQ(ErrorOf(Replace(kWindows, "[1h, 1d, 7d]", "[0]")),
+            "f.yaml:10:66: feature view 'txn_windows': window '0' is not a duration longer than "
+            "0; write a whole number with a unit s, m, h, d or w (\"1h\", \"7d\")");
+  EXPECT_EQ(ErrorOf(Replace(kWindows, "[1h, 1d, 7d]", "[1h, 1h]")),
+            "f.yaml:10:70: feature view 'txn_windows': duplicate feature 'amount_sum_1h' (the "
+            "first is at f.yaml:10:66)");
+  EXPECT_EQ(
+      ErrorOf(Replace(kWindows, "type: float64, function: count", "type: int64, function: count")),
+      "f.yaml:11:32: feature view 'txn_windows': column 'amount' is declared int64 here but "
+      "float64 at f.yaml:10:32; a column has one type");
+  EXPECT_EQ(ErrorOf(Replace(kWindows, "type: string", "type: str")),
+            "f.yaml:12:34: feature view 'txn_windows': aggregation column 'merchant': unknown "
+            "type 'str'. Did you mean 'string'? Types: bool, int64, float64, string, timestamp");
+  EXPECT_EQ(ErrorOf(Replace(kWindows, "column: merchant", "column: customer_id")),
+            "f.yaml:12:18: feature view 'txn_windows': aggregation column 'customer_id' is a join "
+            "key; aggregate another column");
+  EXPECT_EQ(ErrorOf(Replace(kWindows, "column: merchant", "column: event_time")),
+            "f.yaml:12:18: feature view 'txn_windows': aggregation column 'event_time' is the "
+            "source's timestamp_field; aggregate another column");
+  EXPECT_EQ(ErrorOf(Replace(kWindows, "windows: [7d]", "windws: [7d]")),
+            "f.yaml:12:58: feature view 'txn_windows': unknown key 'windws'. Did you mean "
+            "'windows'? Keys: column, type, function, windows, description");
+  EXPECT_EQ(ErrorOf(Replace(kWindows, ", windows: [7d]", "")),
+            "f.yaml:12:9: feature view 'txn_windows': missing 'windows'");
+  // A plain feature of the same name as an output, and one of the same name
+  // as an aggregated column but another type.
+  EXPECT_EQ(ErrorOf(Replace(kWindows, "    aggregations:\n",
+                            "    features: [{name: amount_sum_1d, type: float64}]\n"
+                            "    aggregations:\n")),
+            "f.yaml:11:70: feature view 'txn_windows': duplicate feature 'amount_sum_1d' (the "
+            "first is at f.yaml:9:23)");
+  EXPECT_EQ(ErrorOf(Replace(kWindows, "    aggregations:\n",
+                            "    features: [{name: amount, type: int64}]\n    aggregations:\n")),
+            "f.yaml:11:32: feature view 'txn_windows': column 'amount' is declared float64 here "
+            "but int64 at f.yaml:9:23; a column has one type");
+  const std::string all(kWindows);
+  const std::string neither = all.substr(0, all.find("    aggregations:"));
+  EXPECT_EQ(ErrorOf(neither),
+            "f.yaml:6:5: feature view 'txn_windows': missing 'features' (or 'aggregations')");
 }
 
 TEST(FeatureDefinitionsTest, Ttl) {

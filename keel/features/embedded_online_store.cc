@@ -6,6 +6,7 @@
 #include <rocksdb/table.h>
 #include <rocksdb/write_batch.h>
 
+#include <algorithm>
 #include <deque>
 #include <filesystem>
 
@@ -147,10 +148,18 @@ StatusOr<int64_t> EmbeddedOnlineStore::Write(const OnlineView& view,
   rocksdb::WriteOptions options;
   std::string key;
   std::string value;
+  std::vector<int64_t> order;
   for (int64_t begin = 0; begin < rows; begin += kRowsPerWriteBatch) {
     const int64_t end = std::min(rows, begin + kRowsPerWriteBatch);
+    // Inserted in key order, the memtable's skip list reuses its last
+    // position (about twice as fast as random order); a stable sort keeps
+    // repeated keys in arrival order, which the merge operator's ties use.
+    order.resize(end - begin);
+    for (int64_t r = begin; r < end; ++r) order[r - begin] = r;
+    std::stable_sort(order.begin(), order.end(),
+                     [&](int64_t a, int64_t b) { return batch.keys[a] < batch.keys[b]; });
     rocksdb::WriteBatch wb;
-    for (int64_t r = begin; r < end; ++r) {
+    for (const int64_t r : order) {
       key.assign(view.name);
       key.push_back('\0');
       key.append(batch.keys[r]);

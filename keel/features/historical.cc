@@ -2,11 +2,13 @@
 
 #include <algorithm>
 #include <map>
+#include <set>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "keel/base/suggest.h"
+#include "keel/features/aggregation.h"
 #include "keel/features/point_in_time.h"
 
 namespace keel::features {
@@ -44,13 +46,20 @@ Status CheckSourceTable(const FeatureDefinitions& definitions, const FeatureView
   for (const TypedName& k : definitions.JoinKeys(view)) {
     KEEL_RETURN_IF_ERROR(CheckColumn(rows.schema(), k.name, k.type, from, "join key"));
   }
+  std::set<std::string> checked;
   for (const TypedName& declared : view.features) {
     if (!features.empty() &&
         std::find(features.begin(), features.end(), declared.name) == features.end()) {
       continue;
     }
-    KEEL_RETURN_IF_ERROR(CheckColumn(rows.schema(), declared.name, declared.type, from,
-                                     absl::StrCat("feature declared at ", declared.where)));
+    // An aggregated feature needs its column.
+    const Aggregation* a = view.FindAggregation(declared.name);
+    const std::string& column = a == nullptr ? declared.name : a->column;
+    if (!checked.insert(column).second) continue;
+    KEEL_RETURN_IF_ERROR(
+        CheckColumn(rows.schema(), column, a == nullptr ? declared.type : a->column_type, from,
+                    a == nullptr ? absl::StrCat("feature declared at ", declared.where)
+                                 : absl::StrCat("aggregated column declared at ", a->where)));
   }
   return absl::OkStatus();
 }
@@ -103,21 +112,37 @@ StatusOr<Table> GetHistoricalFeatures(const FeatureDefinitions& definitions,
     std::vector<std::string> left_columns = keys;
     left_columns.push_back(time);
     KEEL_ASSIGN_OR_RETURN(Table left, entities.SelectColumns(left_columns));
-    PointInTimeOptions options;
-    options.join_keys = keys;
-    options.entity_time = time;
-    options.feature_time = source.timestamp_field;
-    options.created_time = source.created_timestamp_field;
-    options.ttl_us = view.ttl_us;
-    options.features = by_view[view_name];
-    StatusOr<Table> out = PointInTimeJoin(left, rows, options);
-    if (!out.ok()) {
-      return absl::Status(out.status().code(),
-                          absl::StrCat("feature view '", view.name, "': ", out.status().message()));
+    // Plain features by the point-in-time join, aggregated ones over windows.
+    std::vector<std::string> plain;
+    std::vector<std::string> aggregated;
+    for (const std::string& f : by_view[view_name]) {
+      (view.FindAggregation(f) == nullptr ? plain : aggregated).push_back(f);
     }
-    for (size_t i = 0; i < options.features.size(); ++i) {
-      joined.emplace(std::make_pair(view_name, options.features[i]),
-                     out->column(static_cast<int>(left_columns.size() + i)));
+    if (!plain.empty()) {
+      PointInTimeOptions options;
+      options.join_keys = keys;
+      options.entity_time = time;
+      options.feature_time = source.timestamp_field;
+      options.created_time = source.created_timestamp_field;
+      options.ttl_us = view.ttl_us;
+      options.features = plain;
+      StatusOr<Table> out = PointInTimeJoin(left, rows, options);
+      if (!out.ok()) {
+        return absl::Status(out.status().code(), absl::StrCat("feature view '", view.name,
+                                                              "': ", out.status().message()));
+      }
+      for (size_t i = 0; i < plain.size(); ++i) {
+        joined.emplace(std::make_pair(view_name, plain[i]),
+                       out->column(static_cast<int>(left_columns.size() + i)));
+      }
+    }
+    if (!aggregated.empty()) {
+      KEEL_ASSIGN_OR_RETURN(
+          std::vector<Column> out,
+          ComputeHistoricalAggregates(definitions, view, left, time, rows, aggregated));
+      for (size_t i = 0; i < aggregated.size(); ++i) {
+        joined.emplace(std::make_pair(view_name, aggregated[i]), std::move(out[i]));
+      }
     }
   }
   std::vector<Field> fields = entities.schema().fields();

@@ -24,7 +24,8 @@ std::string FeatureColumnName(std::string_view view, std::string_view feature);
 
 // Checks that `rows`, read from `view`'s source, has the source's
 // timestamp_field (a timestamp), the view's join keys and the features named
-// in `features` (empty: all of the view's) with their declared types.
+// in `features` (empty: all of the view's) with their declared types (for an
+// aggregated feature: the column it aggregates).
 // Errors: InvalidArgument naming the view, source, dataset and column, with
 // the closest names or "expected float64, found int64".
 Status CheckSourceTable(const FeatureDefinitions& definitions, const FeatureView& view,
@@ -36,6 +37,9 @@ Status CheckSourceTable(const FeatureDefinitions& definitions, const FeatureView
 // equal join keys whose timestamp_field is at or before the row's
 // `entity_time` and within the view's TTL (ties: the greater
 // created_timestamp_field, then the later row); null when there is none.
+// An aggregated feature (FeatureView::aggregations) is instead the
+// aggregate over the entity's source rows in its window ending at the row's
+// time (ComputeHistoricalAggregates in aggregation.h; no TTL).
 // Each source is read once per view that uses it.
 //
 // Errors: NotFound for an unknown service (did-you-mean, the services);

@@ -8,6 +8,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "keel/base/time.h"
+#include "keel/features/aggregation_online.h"
 #include "keel/features/historical.h"
 
 namespace keel::features {
@@ -35,21 +36,14 @@ struct RowOrder {
   }
 };
 
-}  // namespace
-
-StatusOr<MaterializeStats> MaterializeView(
-    const FeatureDefinitions& definitions, const FeatureView& view, const Table& source,
-    int64_t start_us, int64_t end_us, OnlineStore& store,
-    const std::function<void(int64_t, int64_t)>& progress) {
-  if (start_us > end_us) {
-    return absl::InvalidArgumentError(absl::StrCat("materialize: start ", FormatRfc3339(start_us),
-                                                   " is after end ", FormatRfc3339(end_us)));
-  }
-  KEEL_RETURN_IF_ERROR(CheckSourceTable(definitions, view, source, {}));
+// The plain features: the latest row per entity in [start_us, end_us].
+Status MaterializeLatestRows(const FeatureDefinitions& definitions, const FeatureView& view,
+                             const OnlineView& online, const Table& source, int64_t start_us,
+                             int64_t end_us, OnlineStore& store,
+                             const std::function<void(int64_t, int64_t)>& progress,
+                             MaterializeStats* out) {
   const Source& src = *definitions.FindSource(view.source);
-  const OnlineView online = OnlineView::From(definitions, view);
-  MaterializeStats stats;
-  stats.source_rows = source.num_rows();
+  MaterializeStats& stats = *out;
 
   // Rows in the window with every join key and the time present.
   const Column time = *source.ColumnByName(src.timestamp_field);
@@ -64,7 +58,7 @@ StatusOr<MaterializeStats> MaterializeView(
     if (keyed) in_window.push_back(r);
   }
   stats.rows_in_window = static_cast<int64_t>(in_window.size());
-  if (in_window.empty()) return stats;
+  if (in_window.empty()) return absl::OkStatus();
 
   std::vector<std::string> key_columns;
   for (const TypedName& k : online.join_keys) key_columns.push_back(k.name);
@@ -129,6 +123,39 @@ StatusOr<MaterializeStats> MaterializeView(
     }
     if (progress) progress(end, stats.entities);
   }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+StatusOr<MaterializeStats> MaterializeView(
+    const FeatureDefinitions& definitions, const FeatureView& view, const Table& source,
+    int64_t start_us, int64_t end_us, OnlineStore& store,
+    const std::function<void(int64_t, int64_t)>& progress) {
+  if (start_us > end_us) {
+    return absl::InvalidArgumentError(absl::StrCat("materialize: start ", FormatRfc3339(start_us),
+                                                   " is after end ", FormatRfc3339(end_us)));
+  }
+  KEEL_RETURN_IF_ERROR(CheckSourceTable(definitions, view, source, {}));
+  const OnlineView online = OnlineView::From(definitions, view);
+  MaterializeStats stats;
+  stats.source_rows = source.num_rows();
+  if (!view.aggregations.empty()) {
+    KEEL_ASSIGN_OR_RETURN(
+        const EventLogMaterializeStats logs,
+        MaterializeEventLogs(
+            definitions, view, source, end_us, store,
+            online.features.empty() ? progress : std::function<void(int64_t, int64_t)>()));
+    stats.window_events = logs.events;
+    stats.event_logs = logs.entities;
+    if (online.features.empty()) {
+      stats.rows_in_window = logs.events;
+      stats.entities = logs.entities;
+      return stats;
+    }
+  }
+  KEEL_RETURN_IF_ERROR(MaterializeLatestRows(definitions, view, online, source, start_us, end_us,
+                                             store, progress, &stats));
   return stats;
 }
 

@@ -10,6 +10,7 @@
 #include "keel/base/json_string.h"
 #include "keel/base/suggest.h"
 #include "keel/base/time.h"
+#include "keel/features/aggregation_online.h"
 
 namespace keel::features {
 namespace {
@@ -221,31 +222,50 @@ StatusOr<std::string> GetOnlineFeaturesJson(const FeatureDefinitions& definition
       for (size_t j = 0; j < key_columns.size(); ++j) values[j] = (*key_columns[j])[r];
       keys[r] = EncodeEntityKey(online.join_keys, values);
     }
-    const std::vector<std::string>& names = by_view[view_name];
-    Status s = store.Read(online, keys, names, now_us, &read);
-    if (!s.ok()) {
-      return absl::Status(s.code() == absl::StatusCode::kInvalidArgument
-                              ? absl::StatusCode::kNotFound
-                              : s.code(),
-                          s.message());
-    }
-    for (size_t f = 0; f < names.size(); ++f) {
-      ResultColumn c{.name = request.full_feature_names
-                                 ? absl::StrCat(view_name, "__", names[f])
-                                 : names[f]};
-      c.values.resize(rows);
-      c.statuses.resize(rows);
-      c.times.resize(rows);
-      for (size_t r = 0; r < rows; ++r) {
-        const OnlineRow& row = read[r];
-        c.values[r] = row.values[f];
-        c.times[r] = row.found ? row.event_time : INT64_MIN;
-        c.statuses[r] = row.found     ? (row.values[f].is_null ? "NULL_VALUE" : "PRESENT")
-                        : row.expired ? "OUTSIDE_MAX_AGE"
-                                      : "NOT_FOUND";
+    // Plain features are read as stored, aggregated ones computed at now_us.
+    std::vector<std::string> plain;
+    std::vector<std::string> aggregated;
+    for (const std::string& name : by_view[view_name]) {
+      if (view.FindAggregation(name) != nullptr) {
+        aggregated.push_back(name);
+      } else if (online.FeatureIndex(name) >= 0) {
+        plain.push_back(name);
+      } else {
+        std::vector<std::string> all;
+        for (const TypedName& f : view.features) all.push_back(f.name);
+        return absl::NotFoundError(absl::StrCat("feature view '", view.name, "' has no feature '",
+                                                name, "'.", DidYouMean(name, all),
+                                                " Features: ", absl::StrJoin(all, ", ")));
       }
-      where[{view_name, names[f]}] = columns.size();
-      columns.push_back(std::move(c));
+    }
+    for (const std::vector<std::string>* names : {&plain, &aggregated}) {
+      if (names->empty()) continue;
+      const Status s = names == &plain ? store.Read(online, keys, *names, now_us, &read)
+                                       : ReadAggregatedFeatures(store, definitions, view, keys,
+                                                                *names, now_us, &read);
+      if (!s.ok()) {
+        return absl::Status(
+            s.code() == absl::StatusCode::kInvalidArgument ? absl::StatusCode::kNotFound : s.code(),
+            s.message());
+      }
+      for (size_t f = 0; f < names->size(); ++f) {
+        const std::string& name = (*names)[f];
+        ResultColumn c{.name =
+                           request.full_feature_names ? absl::StrCat(view_name, "__", name) : name};
+        c.values.resize(rows);
+        c.statuses.resize(rows);
+        c.times.resize(rows);
+        for (size_t r = 0; r < rows; ++r) {
+          const OnlineRow& row = read[r];
+          c.values[r] = row.values[f];
+          c.times[r] = row.found ? row.event_time : INT64_MIN;
+          c.statuses[r] = row.found     ? (row.values[f].is_null ? "NULL_VALUE" : "PRESENT")
+                          : row.expired ? "OUTSIDE_MAX_AGE"
+                                        : "NOT_FOUND";
+        }
+        where[{view_name, name}] = columns.size();
+        columns.push_back(std::move(c));
+      }
     }
   }
 

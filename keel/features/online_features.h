@@ -46,7 +46,11 @@ struct OnlineFeaturesRequest {
 StatusOr<OnlineFeaturesRequest> ParseOnlineFeaturesRequest(std::string_view body);
 
 // Resolves the request against `definitions`, reads `store` once per feature
-// view, and renders the response. TTLs are applied at `now_us`.
+// view (twice for a view with both plain and aggregated features), and
+// renders the response. TTLs are applied at `now_us`, and aggregated
+// features are computed at `now_us` (ReadAggregatedFeatures: found when the
+// entity has an event in the largest window, its event time the newest one;
+// a count is 0, not null, when nothing is found, as offline).
 // Errors: NotFound for an unknown service, view or feature (did-you-mean);
 // InvalidArgument for a missing join key (naming it and the view) or a key
 // value of the wrong type (a string for an int64 key, a fraction); the

@@ -1,5 +1,6 @@
 #include "keel/features/online_store.h"
 
+#include <algorithm>
 #include <charconv>
 #include <cstring>
 
@@ -53,10 +54,15 @@ Status CorruptRow() { return absl::DataLossError("online store: a stored row is 
 }  // namespace
 
 OnlineView OnlineView::From(const FeatureDefinitions& definitions, const FeatureView& view) {
-  return {.name = view.name,
-          .join_keys = definitions.JoinKeys(view),
-          .features = view.features,
-          .ttl_us = view.ttl_us};
+  OnlineView out{.name = view.name, .join_keys = definitions.JoinKeys(view), .ttl_us = view.ttl_us};
+  for (const TypedName& f : view.features) {
+    if (view.FindAggregation(f.name) == nullptr) {
+      out.features.push_back(f);
+    } else {
+      out.computed.push_back(f.name);
+    }
+  }
+  return out;
 }
 
 int OnlineView::FeatureIndex(std::string_view name) const {
@@ -71,6 +77,12 @@ StatusOr<std::vector<TypedName>> OnlineView::Resolve(std::span<const std::string
   out.reserve(names.size());
   for (const std::string& n : names) {
     const int i = FeatureIndex(n);
+    if (i < 0 && std::find(computed.begin(), computed.end(), n) != computed.end()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "feature '", n, "' of view '", name,
+          "' is a windowed aggregation, computed from the view's events when read, not stored: "
+          "read it with ReadAggregatedFeatures (GetOnlineFeaturesJson does)"));
+    }
     if (i < 0) {
       std::vector<std::string> all;
       for (const TypedName& f : features) all.push_back(f.name);

@@ -8,6 +8,10 @@
 // replaying a materialisation or a push is harmless. Reads hide a row whose
 // event time is older than the view's TTL before `now_us`, exactly as the
 // offline point-in-time join would for an entity row at `now_us`.
+//
+// A view's windowed aggregations are not stored as values: each entity's
+// events are kept in a hidden store view and aggregated when read
+// (aggregation_online.h); OnlineView::From lists them as `computed`.
 #ifndef KEEL_FEATURES_ONLINE_STORE_H_
 #define KEEL_FEATURES_ONLINE_STORE_H_
 
@@ -40,9 +44,15 @@ struct FeatureValue {
 struct OnlineView {
   std::string name;
   std::vector<TypedName> join_keys;  // in FeatureDefinitions::JoinKeys order
-  std::vector<TypedName> features;
+  std::vector<TypedName> features;   // the stored features
   std::optional<int64_t> ttl_us;  // nullopt: values never expire
+  // Features of the view that are not stored but computed when read: its
+  // windowed aggregations (ReadAggregatedFeatures in aggregation_online.h).
+  // Resolve refuses them with a message that says so.
+  std::vector<std::string> computed;
 
+  // The view's plain features as `features`, its aggregated ones as
+  // `computed`.
   static OnlineView From(const FeatureDefinitions& definitions, const FeatureView& view);
   // Index of feature `name`, or -1.
   int FeatureIndex(std::string_view name) const;

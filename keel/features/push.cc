@@ -1,5 +1,6 @@
 #include "keel/features/push.h"
 
+#include <algorithm>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -8,6 +9,8 @@
 #include "absl/strings/str_join.h"
 #include "keel/base/suggest.h"
 #include "keel/base/time.h"
+#include "keel/features/aggregation.h"
+#include "keel/features/aggregation_online.h"
 #include "keel/table/column.h"
 
 namespace keel::features {
@@ -99,18 +102,37 @@ StatusOr<PushRequest> ParsePushRequest(const FeatureDefinitions& definitions,
     return Bad("'df' must be an object of column -> array of values");
   }
   const json& df = j["df"];
-  // The columns a push may carry, typed: join keys, the time, features.
+  // The columns a push may carry, typed: join keys, the time, the plain
+  // features; for a view with aggregations also the created time and the
+  // aggregated columns (the events' values).
   const Source& source = *definitions.FindSource(view->source);
   std::vector<TypedName> allowed = definitions.JoinKeys(*view);
   const size_t required = allowed.size() + 1;
   allowed.push_back({.name = source.timestamp_field, .type = DataType::kTimestamp});
-  for (const TypedName& f : view->features) allowed.push_back(f);
+  for (const TypedName& f : view->features) {
+    if (view->FindAggregation(f.name) == nullptr) allowed.push_back(f);
+  }
+  if (!view->aggregations.empty()) {
+    if (!source.created_timestamp_field.empty()) {
+      allowed.push_back({.name = source.created_timestamp_field, .type = DataType::kTimestamp});
+    }
+    for (const TypedName& c : AggregatedColumns(*view)) {
+      const bool plain = std::any_of(allowed.begin(), allowed.end(),
+                                     [&](const TypedName& a) { return a.name == c.name; });
+      if (!plain) allowed.push_back(c);
+    }
+  }
   std::vector<std::string> allowed_names;
   for (const TypedName& a : allowed) allowed_names.push_back(a.name);
 
   size_t rows = 0;
   bool first = true;
   for (const auto& [name, values] : df.items()) {
+    if (const Aggregation* a = view->FindAggregation(name); a != nullptr) {
+      return Bad(absl::StrCat("df.", name, " is an aggregation of feature view '", view->name,
+                              "', computed from the pushed events: push column '", a->column,
+                              "' instead"));
+    }
     if (std::find(allowed_names.begin(), allowed_names.end(), name) == allowed_names.end()) {
       return Bad(absl::StrCat("df.", name, " is not a join key, the timestamp field or a feature ",
                               "of feature view '", view->name, "'.", DidYouMean(name, allowed_names),
@@ -157,12 +179,23 @@ StatusOr<int64_t> PushToOnlineStore(const FeatureDefinitions& definitions,
                                     const PushRequest& request, OnlineStore& store) {
   const FeatureView& view = *definitions.FindView(request.feature_view);
   const OnlineView online = OnlineView::From(definitions, view);
-  KEEL_ASSIGN_OR_RETURN(std::vector<std::string> keys,
-                        EncodeEntityKeys(request.rows, online.join_keys));
-  const Source& source = *definitions.FindSource(view.source);
-  KEEL_ASSIGN_OR_RETURN(Column time, request.rows.ColumnByName(source.timestamp_field));
-  const std::span<const int64_t> times = time.TimestampValues();
-  return store.Write(online, {.keys = keys, .event_times = times, .values = &request.rows});
+  int64_t written = 0;
+  if (!online.features.empty() || view.aggregations.empty()) {
+    KEEL_ASSIGN_OR_RETURN(std::vector<std::string> keys,
+                          EncodeEntityKeys(request.rows, online.join_keys));
+    const Source& source = *definitions.FindSource(view.source);
+    KEEL_ASSIGN_OR_RETURN(Column time, request.rows.ColumnByName(source.timestamp_field));
+    const std::span<const int64_t> times = time.TimestampValues();
+    KEEL_ASSIGN_OR_RETURN(
+        written,
+        store.Write(online, {.keys = keys, .event_times = times, .values = &request.rows}));
+  }
+  if (!view.aggregations.empty()) {
+    KEEL_ASSIGN_OR_RETURN(const int64_t events,
+                          AppendEventsToOnlineStore(definitions, view, request.rows, store));
+    if (online.features.empty()) written = events;
+  }
+  return written;
 }
 
 }  // namespace keel::features

@@ -9,7 +9,9 @@
 // join keys and its source's timestamp_field (RFC 3339 text, or integer
 // microseconds since the epoch); features not given are stored as null.
 // Columns that are neither are refused, so a misspelt feature is not lost
-// silently.
+// silently. For a view with aggregations, each row is also an event: "df"
+// may then carry the aggregated columns (not the aggregated features, which
+// are computed) and the source's created_timestamp_field.
 #ifndef KEEL_FEATURES_PUSH_H_
 #define KEEL_FEATURES_PUSH_H_
 
@@ -37,8 +39,11 @@ struct PushRequest {
 StatusOr<PushRequest> ParsePushRequest(const FeatureDefinitions& definitions,
                                        std::string_view body);
 
-// Writes the rows to `store` (newest event time wins per entity).
-// Returns the number of rows written. Errors: the store's.
+// Writes the rows to `store` (newest event time wins per entity) as the
+// view's plain features, and, for a view with aggregations, appends them as
+// events to the entities' event logs (AppendEventsToOnlineStore in
+// aggregation_online.h). Returns the number of rows written. Errors: the
+// store's; AppendEventsToOnlineStore's.
 StatusOr<int64_t> PushToOnlineStore(const FeatureDefinitions& definitions,
                                     const PushRequest& request, OnlineStore& store);
 

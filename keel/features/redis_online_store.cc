@@ -13,7 +13,6 @@
 #include "keel/features/redis_online_store.h"
 
 #include <hiredis/hiredis.h>
-#include <sys/time.h>
 
 #include <algorithm>
 #include <charconv>
@@ -26,6 +25,7 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
+#include "keel/features/redis_connection.h"
 
 namespace keel::features {
 namespace {
@@ -69,185 +69,7 @@ return 1
 
 constexpr int kMaxIdleConnections = 16;
 
-struct ReplyDeleter {
-  void operator()(redisReply* r) const { freeReplyObject(r); }
-};
-using Reply = std::unique_ptr<redisReply, ReplyDeleter>;
-struct ContextDeleter {
-  void operator()(redisContext* c) const { redisFree(c); }
-};
-using Connection = std::unique_ptr<redisContext, ContextDeleter>;
-
-// Where the server is, from RedisOptions::url.
-struct Endpoint {
-  bool unix_socket = false;
-  std::string host;  // or the socket's path
-  int port = 6379;
-  std::string password;
-  int db = 0;
-  std::string name;  // "host:port" or the path, for messages
-};
-
-Status BadUrl(std::string_view url, std::string_view what) {
-  // The URL is not echoed whole: it may hold a password.
-  const std::string_view scheme = url.substr(0, url.find("://"));
-  return absl::InvalidArgumentError(absl::StrCat(
-      "redis url (", std::string(scheme), "://...): ", std::string(what),
-      "; expected redis://[:password@]host[:port][/db] or unix:///path/to/socket[?db=N]"));
-}
-
-std::string PercentDecode(std::string_view s) {
-  std::string out;
-  for (size_t i = 0; i < s.size(); ++i) {
-    int hex = 0;
-    if (s[i] == '%' && i + 2 < s.size() &&
-        std::from_chars(s.data() + i + 1, s.data() + i + 3, hex, 16).ptr == s.data() + i + 3) {
-      out.push_back(static_cast<char>(hex));
-      i += 2;
-    } else {
-      out.push_back(s[i]);
-    }
-  }
-  return out;
-}
-
-StatusOr<int> ParseNumber(std::string_view url, std::string_view text, std::string_view what,
-                          int max) {
-  int value = 0;
-  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (ec != std::errc() || end != text.data() + text.size() || value < 0 || value > max) {
-    return BadUrl(url, absl::StrCat(std::string(what), " '", std::string(text),
-                                    "' is not a number in [0, ", max, "]"));
-  }
-  return value;
-}
-
-StatusOr<Endpoint> ParseUrl(std::string_view url) {
-  Endpoint e;
-  if (url.starts_with("unix://")) {
-    url.remove_prefix(7);
-    e.unix_socket = true;
-    const size_t q = url.find('?');
-    e.host = std::string(url.substr(0, q));
-    if (e.host.empty() || e.host[0] != '/') {
-      return BadUrl("unix://", "the socket path must be absolute");
-    }
-    std::string_view query = q == std::string_view::npos ? "" : url.substr(q + 1);
-    while (!query.empty()) {
-      const std::string_view param = query.substr(0, query.find('&'));
-      query.remove_prefix(std::min(query.size(), param.size() + 1));
-      if (param.starts_with("db=")) {
-        KEEL_ASSIGN_OR_RETURN(e.db, ParseNumber("unix://", param.substr(3), "db", 1 << 20));
-      } else if (param.starts_with("password=")) {
-        e.password = PercentDecode(param.substr(9));
-      } else {
-        return BadUrl("unix://", absl::StrCat("unknown parameter '",
-                                              std::string(param.substr(0, param.find('='))),
-                                              "' (known: db, password)"));
-      }
-    }
-    e.name = e.host;
-    return e;
-  }
-  if (!url.starts_with("redis://")) return BadUrl(url, "unknown scheme");
-  url.remove_prefix(8);
-  if (const size_t at = url.rfind('@'); at != std::string_view::npos) {
-    const std::string_view userinfo = url.substr(0, at);
-    if (!userinfo.starts_with(':'))
-      return BadUrl("redis://", "the part before '@' must be :password");
-    e.password = PercentDecode(userinfo.substr(1));
-    url.remove_prefix(at + 1);
-  }
-  const size_t slash = url.find('/');
-  std::string_view hostport = url.substr(0, slash);
-  if (slash != std::string_view::npos && slash + 1 < url.size()) {
-    KEEL_ASSIGN_OR_RETURN(e.db, ParseNumber("redis://", url.substr(slash + 1), "db", 1 << 20));
-  }
-  if (const size_t colon = hostport.rfind(':'); colon != std::string_view::npos) {
-    KEEL_ASSIGN_OR_RETURN(e.port,
-                          ParseNumber("redis://", hostport.substr(colon + 1), "port", 65535));
-    hostport = hostport.substr(0, colon);
-  }
-  if (hostport.empty()) return BadUrl("redis://", "no host");
-  e.host = std::string(hostport);
-  e.name = absl::StrCat(e.host, ":", e.port);
-  return e;
-}
-
-timeval ToTimeval(int ms) {
-  ms = std::max(ms, 1);
-  return timeval{.tv_sec = ms / 1000, .tv_usec = (ms % 1000) * 1000};
-}
-
-// The outcome of one try: OK, a failure worth another try on a new
-// connection (connection lost, timeout, server loading), or a final one.
-struct Try {
-  Status status;
-  bool retry = false;
-};
-Try Retryable(std::string message) { return {absl::UnavailableError(std::move(message)), true}; }
-
-// A transport failure (reply == nullptr) or a server error reply, as a Try.
-Try ReplyFailure(const Endpoint& e, redisContext* c, const redisReply* reply,
-                 std::string_view what) {
-  if (reply == nullptr) return Retryable(absl::StrCat(std::string(what), ": ", c->errstr));
-  const std::string message(reply->str, reply->len);
-  if (message.starts_with("LOADING") || message.starts_with("TRYAGAIN") ||
-      message.starts_with("MASTERDOWN")) {
-    return Retryable(absl::StrCat(std::string(what), ": ", message));
-  }
-  if (message.starts_with("NOAUTH") || message.starts_with("WRONGPASS") ||
-      message.starts_with("ERR AUTH") || message.starts_with("ERR invalid password") ||
-      message.starts_with("ERR Client sent AUTH")) {
-    return {absl::UnavailableError(absl::StrCat(
-                "redis at ", e.name, " refused us (", message,
-                "); give the right password in the url: redis://:PASSWORD@host:port/db")),
-            false};
-  }
-  return {absl::InternalError(
-              absl::StrCat("redis at ", e.name, ": ", std::string(what), ": ", message)),
-          false};
-}
-
-// Runs one command (blocking). `out` receives the reply when it is not an
-// error.
-Try Command(const Endpoint& e, redisContext* c, std::initializer_list<std::string_view> args,
-            Reply* out = nullptr) {
-  std::vector<const char*> argv;
-  std::vector<size_t> lengths;
-  for (std::string_view a : args) {
-    argv.push_back(a.data());
-    lengths.push_back(a.size());
-  }
-  Reply reply(static_cast<redisReply*>(
-      redisCommandArgv(c, static_cast<int>(argv.size()), argv.data(), lengths.data())));
-  if (reply == nullptr || reply->type == REDIS_REPLY_ERROR) {
-    return ReplyFailure(e, c, reply.get(), *args.begin());
-  }
-  if (out != nullptr) *out = std::move(reply);
-  return {};
-}
-
-// A new connection, authenticated, on the right database.
-Try Open(const Endpoint& e, const RedisOptions& options, Connection* out) {
-  const timeval connect_timeout = ToTimeval(options.connect_timeout_ms);
-  Connection c(e.unix_socket ? redisConnectUnixWithTimeout(e.host.c_str(), connect_timeout)
-                             : redisConnectWithTimeout(e.host.c_str(), e.port, connect_timeout));
-  if (c == nullptr) return Retryable("connect: out of memory");
-  if (c->err != 0) return Retryable(absl::StrCat("connect: ", c->errstr));
-  if (redisSetTimeout(c.get(), ToTimeval(options.command_timeout_ms)) != REDIS_OK) {
-    return Retryable(absl::StrCat("set timeout: ", c->errstr));
-  }
-  if (!e.password.empty()) {
-    if (Try t = Command(e, c.get(), {"AUTH", e.password}); !t.status.ok()) return t;
-  }
-  if (e.db != 0) {
-    const std::string db = absl::StrCat(e.db);
-    if (Try t = Command(e, c.get(), {"SELECT", db}); !t.status.ok()) return t;
-  }
-  *out = std::move(c);
-  return {};
-}
+using Try = RedisTry;
 
 std::string ExpiryMs(int64_t event_time_us, const std::optional<int64_t>& ttl_us) {
   if (!ttl_us) return "0";
@@ -306,19 +128,15 @@ bool ParseText(std::string_view text, DataType type, FeatureValue* v) {
   return false;
 }
 
-bool IsText(const redisReply* r) {
-  return r->type == REDIS_REPLY_STRING || r->type == REDIS_REPLY_STATUS;
-}
-
 }  // namespace
 
 struct RedisOnlineStore::Impl {
   RedisOptions options;
-  Endpoint endpoint;
+  RedisEndpoint endpoint;
   std::string script_sha;  // set by Connect, then constant
 
   absl::Mutex mu;
-  std::vector<Connection> idle ABSL_GUARDED_BY(mu);
+  std::vector<RedisConnection> idle ABSL_GUARDED_BY(mu);
 
   std::string Key(std::string_view entity_key) const {
     std::string key = options.key_prefix;
@@ -326,20 +144,20 @@ struct RedisOnlineStore::Impl {
     return key.append(entity_key);
   }
 
-  Connection TakeIdle() {
+  RedisConnection TakeIdle() {
     absl::MutexLock lock(&mu);
     if (idle.empty()) return nullptr;
-    Connection c = std::move(idle.back());
+    RedisConnection c = std::move(idle.back());
     idle.pop_back();
     return c;
   }
-  void GiveBack(Connection c) {
+  void GiveBack(RedisConnection c) {
     absl::MutexLock lock(&mu);
     if (c->err == 0 && idle.size() < kMaxIdleConnections) idle.push_back(std::move(c));
   }
   // After a failure the other idle connections are likely stale too.
   void DropIdle() {
-    std::vector<Connection> stale;
+    std::vector<RedisConnection> stale;
     absl::MutexLock lock(&mu);
     stale.swap(idle);
   }
@@ -358,9 +176,12 @@ struct RedisOnlineStore::Impl {
                                 << std::min(i - 1, 20);
         std::this_thread::sleep_for(std::chrono::milliseconds(wait_ms));
       }
-      Connection c = i == 0 ? TakeIdle() : nullptr;
+      RedisConnection c = i == 0 ? TakeIdle() : nullptr;
       Try t;
-      if (c == nullptr) t = Open(endpoint, options, &c);
+      if (c == nullptr) {
+        t = OpenRedisConnection(endpoint, options.connect_timeout_ms, options.command_timeout_ms,
+                                &c);
+      }
       if (t.status.ok()) t = attempt(c.get());
       if (t.status.ok()) {
         GiveBack(std::move(c));
@@ -379,11 +200,14 @@ struct RedisOnlineStore::Impl {
   // Loads the write script; its SHA (the same on every server) goes to
   // `sha` when not null.
   Try LoadScript(redisContext* c, std::string* sha) {
-    Reply reply;
-    if (Try t = Command(endpoint, c, {"SCRIPT", "LOAD", kWriteScript}, &reply); !t.status.ok()) {
+    RedisReply reply;
+    if (Try t = RunRedisCommand(endpoint, c, {"SCRIPT", "LOAD", kWriteScript}, &reply);
+        !t.status.ok()) {
       return t;
     }
-    if (!IsText(reply.get())) return {absl::InternalError("redis SCRIPT LOAD: no SHA"), false};
+    if (!IsRedisText(reply.get())) {
+      return {absl::InternalError("redis SCRIPT LOAD: no SHA"), false};
+    }
     if (sha != nullptr) sha->assign(reply->str, reply->len);
     return {};
   }
@@ -399,9 +223,10 @@ RedisOnlineStore::~RedisOnlineStore() = default;
 StatusOr<std::unique_ptr<RedisOnlineStore>> RedisOnlineStore::Connect(const RedisOptions& options) {
   auto impl = std::make_unique<Impl>();
   impl->options = options;
-  KEEL_ASSIGN_OR_RETURN(impl->endpoint, ParseUrl(options.url));
-  Connection c;
-  Try t = Open(impl->endpoint, options, &c);
+  KEEL_ASSIGN_OR_RETURN(impl->endpoint, ParseRedisUrl(options.url));
+  RedisConnection c;
+  Try t = OpenRedisConnection(impl->endpoint, options.connect_timeout_ms,
+                              options.command_timeout_ms, &c);
   if (t.status.ok()) t = impl->LoadScript(c.get(), &impl->script_sha);
   if (!t.status.ok()) {
     if (!t.retry) return t.status;
@@ -457,7 +282,7 @@ Try RedisOnlineStore::Impl::WriteChunk(redisContext* c, const OnlineView& view,
         lengths.push_back(args[i].size());
       }
       if (redisAppendCommandArgv(c, static_cast<int>(n), argv.data(), lengths.data()) != REDIS_OK) {
-        return Retryable(absl::StrCat("EVALSHA: ", c->errstr));
+        return RetryableRedisFailure(absl::StrCat("EVALSHA: ", c->errstr));
       }
     }
     // On any failure but NOSCRIPT the caller drops the connection, so the
@@ -466,8 +291,10 @@ Try RedisOnlineStore::Impl::WriteChunk(redisContext* c, const OnlineView& view,
     bool noscript = false;
     for (int64_t r = begin; r < end; ++r) {
       void* raw = nullptr;
-      if (redisGetReply(c, &raw) != REDIS_OK) return ReplyFailure(endpoint, c, nullptr, "EVALSHA");
-      Reply reply(static_cast<redisReply*>(raw));
+      if (redisGetReply(c, &raw) != REDIS_OK) {
+        return RedisReplyFailure(endpoint, c, nullptr, "EVALSHA");
+      }
+      RedisReply reply(static_cast<redisReply*>(raw));
       if (reply->type == REDIS_REPLY_INTEGER) {
         ok += reply->integer;
       } else if (reply->type != REDIS_REPLY_ERROR) {
@@ -475,8 +302,8 @@ Try RedisOnlineStore::Impl::WriteChunk(redisContext* c, const OnlineView& view,
       } else if (std::string_view(reply->str, reply->len).starts_with("NOSCRIPT")) {
         noscript = true;
       } else {
-        return ReplyFailure(endpoint, c, reply.get(),
-                            absl::StrCat("write of key '", Key(batch.keys[r]), "'"));
+        return RedisReplyFailure(endpoint, c, reply.get(),
+                                 absl::StrCat("write of key '", Key(batch.keys[r]), "'"));
       }
     }
     if (!noscript) {
@@ -487,7 +314,7 @@ Try RedisOnlineStore::Impl::WriteChunk(redisContext* c, const OnlineView& view,
     // script and replay the chunk (harmless, see the file comment).
     if (Try t = LoadScript(c, nullptr); !t.status.ok()) return t;
   }
-  return Retryable("EVALSHA: the server keeps answering NOSCRIPT");
+  return RetryableRedisFailure("EVALSHA: the server keeps answering NOSCRIPT");
 }
 
 StatusOr<int64_t> RedisOnlineStore::Write(const OnlineView& view, const OnlineWriteBatch& batch) {
@@ -555,7 +382,7 @@ Status RedisOnlineStore::Read(const OnlineView& view, std::span<const std::strin
     argv.push_back(f.data());
     lengths.push_back(f.size());
   }
-  std::vector<Reply> replies(keys.size());
+  std::vector<RedisReply> replies(keys.size());
   const Status status = impl_->WithRetries("read", [&](redisContext* c) -> Try {
     std::string key;
     for (const std::string& k : keys) {
@@ -564,15 +391,15 @@ Status RedisOnlineStore::Read(const OnlineView& view, std::span<const std::strin
       lengths[1] = key.size();
       if (redisAppendCommandArgv(c, static_cast<int>(argv.size()), argv.data(), lengths.data()) !=
           REDIS_OK) {
-        return Retryable(absl::StrCat("HMGET: ", c->errstr));
+        return RetryableRedisFailure(absl::StrCat("HMGET: ", c->errstr));
       }
     }
-    for (Reply& reply : replies) {
+    for (RedisReply& reply : replies) {
       void* raw = nullptr;
       const bool ok = redisGetReply(c, &raw) == REDIS_OK;
       reply.reset(static_cast<redisReply*>(raw));
       if (!ok || reply->type == REDIS_REPLY_ERROR) {
-        return ReplyFailure(impl_->endpoint, c, reply.get(), "HMGET");  // drops `c`
+        return RedisReplyFailure(impl_->endpoint, c, reply.get(), "HMGET");  // drops `c`
       }
     }
     return {};
@@ -590,7 +417,7 @@ Status RedisOnlineStore::Read(const OnlineView& view, std::span<const std::strin
                                               "' does not hold a valid value"));
     };
     const redisReply* ts = reply->element[0];
-    if (!IsText(ts)) continue;  // no row of this view
+    if (!IsRedisText(ts)) continue;  // no row of this view
     FeatureValue time;
     if (!ParseText(std::string_view(ts->str, ts->len), DataType::kInt64, &time)) {
       return corrupt(0);
@@ -605,7 +432,7 @@ Status RedisOnlineStore::Read(const OnlineView& view, std::span<const std::strin
     row.event_time = time.int_value;
     for (size_t f = 0; f < wanted.size(); ++f) {
       const redisReply* v = reply->element[f + 1];
-      if (!IsText(v)) continue;  // null
+      if (!IsRedisText(v)) continue;  // null
       if (!ParseText(std::string_view(v->str, v->len), wanted[f].type, &row.values[f])) {
         return corrupt(f + 1);
       }
