@@ -104,6 +104,14 @@ step "Load each user's latest profile into the embedded online store (watermark 
   "$keel" features materialize-incremental
 step "Read two users' features back, as the server will" \
   "$keel" features get-online --service fraud_user --entity user_id=1 --entity user_id=2
+step "Windowed aggregates (sum, count, max over 1h/1d/7d) for the training set, point in time" \
+  "$keel" features get-historical --entities transactions --timestamp-column event_time \
+  --service user_velocity --out data/velocity.csv
+step "A look at them" head -n 4 data/velocity.csv
+step "Keep them online too: each user's events of the last 7 days before the end of the example data" \
+  "$keel" features materialize --view user_velocity --start 2024-01-01 --end 2024-04-01
+step "Online, as of that moment: the same numbers the training set would have at that time" \
+  "$keel" features get-online --service user_velocity --entity user_id=1 --at 2024-04-01T00:00:00
 
 printf '\n%s==> Serve the feature-store model: requests carry the user id, the server fetches the profile%s\n' "$bold" "$plain"
 start_server --model fraud_features --online-features

@@ -44,7 +44,17 @@ json TypedJson(const std::vector<features::TypedName>& items) {
 
 json ViewJson(const FeatureDefinitions& defs, const features::FeatureView& v) {
   const features::Source& s = *defs.FindSource(v.source);
+  json aggregations = json::array();
+  for (const features::Aggregation& a : v.aggregations) {
+    aggregations.push_back({{"feature", a.name},
+                            {"column", a.column},
+                            {"column_type", TypeName(a.column_type)},
+                            {"function", std::string(features::AggregationFunctionName(a.function))},
+                            {"window", a.window_text},
+                            {"window_us", a.window_us}});
+  }
   return {{"kind", "feature_view"},
+          {"aggregations", aggregations},
           {"name", v.name},
           {"entities", v.entities},
           {"join_keys", TypedJson(defs.JoinKeys(v))},
@@ -187,9 +197,17 @@ Status Describe(CommandContext& context, const std::string& name) {
                                j["source"]["dataset"].get<std::string>(), ", time ",
                                j["source"]["timestamp_field"].get<std::string>(), ")"));
     context.Print(absl::StrCat("  ttl       ", j["ttl"].get<std::string>()));
-    std::vector<std::vector<std::string>> rows = {{"FEATURE", "TYPE"}};
+    std::vector<std::vector<std::string>> rows = {{"FEATURE", "TYPE", "COMPUTED"}};
     for (const auto& f : j["features"]) {
-      rows.push_back({f["name"].get<std::string>(), f["type"].get<std::string>()});
+      std::string computed;
+      for (const auto& a : j["aggregations"]) {
+        if (a["feature"] == f["name"]) {
+          computed = absl::StrCat(a["function"].get<std::string>(), "(",
+                                  a["column"].get<std::string>(), ") over ",
+                                  a["window"].get<std::string>());
+        }
+      }
+      rows.push_back({f["name"].get<std::string>(), f["type"].get<std::string>(), computed});
     }
     context.Print(FormatRows(rows));
   } else {

@@ -45,6 +45,11 @@ void AppendValue(const FeatureValue& v, std::string* out) {
       }
       const auto r = std::to_chars(buf, buf + sizeof(buf), v.float_value);
       out->append(buf, r.ptr);
+      // "2350.0", not "2350": clients that type by the JSON text (Python's
+      // json) then see a float for a float64 feature.
+      if (std::string_view(buf, r.ptr - buf).find_first_of(".e") == std::string_view::npos) {
+        out->append(".0");
+      }
       return;
     }
     case DataType::kString:
