@@ -508,12 +508,10 @@ StatusOr<EntityEvents> GroupSourceEvents(const FeatureDefinitions& definitions,
   return out;
 }
 
-StatusOr<std::vector<Column>> ComputeHistoricalAggregates(
-    const FeatureDefinitions& definitions, const FeatureView& view, const Table& entities,
-    std::string_view entity_time, const Table& source, std::span<const std::string> features) {
+StatusOr<ResolvedAggregations> ResolveAggregations(const FeatureView& view,
+                                                   std::span<const std::string> features) {
   const std::vector<TypedName> columns = AggregatedColumns(view);
-  std::vector<const Aggregation*> aggregations;
-  std::vector<int> column_of;
+  ResolvedAggregations out;
   for (const std::string& name : features) {
     const Aggregation* a = view.FindAggregation(name);
     if (a == nullptr) {
@@ -521,13 +519,25 @@ StatusOr<std::vector<Column>> ComputeHistoricalAggregates(
       for (const Aggregation& x : view.aggregations) names.push_back(x.name);
       return absl::InvalidArgumentError(absl::StrCat(
           "feature view '", view.name, "' has no aggregated feature '", name, "'.",
-          DidYouMean(name, names), " Aggregated features: ", absl::StrJoin(names, ", ")));
+          DidYouMean(name, names),
+          names.empty() ? " It has no aggregations."
+                        : absl::StrCat(" Aggregated features: ", absl::StrJoin(names, ", "))));
     }
-    aggregations.push_back(a);
+    out.aggregations.push_back(a);
     const auto it = std::find_if(columns.begin(), columns.end(),
                                  [&](const TypedName& c) { return c.name == a->column; });
-    column_of.push_back(static_cast<int>(it - columns.begin()));
+    out.column_of.push_back(static_cast<int>(it - columns.begin()));
   }
+  return out;
+}
+
+StatusOr<std::vector<Column>> ComputeHistoricalAggregates(
+    const FeatureDefinitions& definitions, const FeatureView& view, const Table& entities,
+    std::string_view entity_time, const Table& source, std::span<const std::string> features) {
+  const std::vector<TypedName> columns = AggregatedColumns(view);
+  KEEL_ASSIGN_OR_RETURN(ResolvedAggregations resolved, ResolveAggregations(view, features));
+  const std::vector<const Aggregation*>& aggregations = resolved.aggregations;
+  const std::vector<int>& column_of = resolved.column_of;
   KEEL_ASSIGN_OR_RETURN(EntityEvents events,
                         GroupSourceEvents(definitions, view, source, INT64_MIN, INT64_MAX));
   absl::flat_hash_map<std::string_view, size_t> log_of;

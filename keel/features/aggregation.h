@@ -53,6 +53,17 @@ struct EventLog {
 // types, in first-use order: the columns an EventLog of the view holds.
 std::vector<TypedName> AggregatedColumns(const FeatureView& view);
 
+// The aggregations named `features` (aggregated feature names of `view`),
+// each with the index of its column in AggregatedColumns(view).
+struct ResolvedAggregations {
+  std::vector<const Aggregation*> aggregations;
+  std::vector<int> column_of;
+};
+// Errors: InvalidArgument for a name that is not an aggregated feature of
+// the view (did-you-mean, the aggregated features).
+StatusOr<ResolvedAggregations> ResolveAggregations(const FeatureView& view,
+                                                   std::span<const std::string> features);
+
 // An EventLog without events, with one column per entry of `columns`.
 EventLog MakeEventLog(std::span<const TypedName> columns);
 

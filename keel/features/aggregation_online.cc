@@ -210,24 +210,9 @@ Status ReadAggregatedFeatures(OnlineStore& store, const FeatureDefinitions& defi
                               std::span<const std::string> features, int64_t now_us,
                               std::vector<OnlineRow>* out) {
   const std::vector<TypedName> columns = AggregatedColumns(view);
-  std::vector<const Aggregation*> aggregations;
-  std::vector<int> column_of;
-  for (const std::string& name : features) {
-    const Aggregation* a = view.FindAggregation(name);
-    if (a == nullptr) {
-      std::vector<std::string> names;
-      for (const Aggregation& x : view.aggregations) names.push_back(x.name);
-      return absl::InvalidArgumentError(absl::StrCat(
-          "feature view '", view.name, "' has no aggregated feature '", name, "'.",
-          DidYouMean(name, names),
-          names.empty() ? " It has no aggregations."
-                        : absl::StrCat(" Aggregated features: ", absl::StrJoin(names, ", "))));
-    }
-    aggregations.push_back(a);
-    const auto it = std::find_if(columns.begin(), columns.end(),
-                                 [&](const TypedName& c) { return c.name == a->column; });
-    column_of.push_back(static_cast<int>(it - columns.begin()));
-  }
+  KEEL_ASSIGN_OR_RETURN(ResolvedAggregations resolved, ResolveAggregations(view, features));
+  const std::vector<const Aggregation*>& aggregations = resolved.aggregations;
+  const std::vector<int>& column_of = resolved.column_of;
   const OnlineView log_view = EventLogView(definitions, view);
   const std::vector<std::string> feature = {kLogFeature};
   std::vector<OnlineRow> stored;
