@@ -306,14 +306,13 @@ Status GetHistorical(CommandContext& context, const HistoricalArgs& args) {
         record.version, ".", DidYouMean(args.service, names),
         " Services: ", names.empty() ? "(none)" : absl::StrJoin(names, ", "))));
   }
-  // Fix the types of the join keys and the time (CSV would infer them).
+  // Fix the types of the join keys, request fields and the time (CSV would
+  // infer them).
   std::vector<Field> types = {{args.timestamp_column, DataType::kTimestamp, true}};
-  for (const auto& ref : service->features) {
-    for (const auto& k : defs.JoinKeys(*defs.FindView(ref.view))) {
-      bool seen = false;
-      for (const Field& f : types) seen = seen || f.name == k.name;
-      if (!seen) types.push_back({k.name, k.type, true});
-    }
+  for (const auto& k : defs.EntityColumns(*service)) {
+    bool seen = false;
+    for (const Field& f : types) seen = seen || f.name == k.name;
+    if (!seen) types.push_back({k.name, k.type, true});
   }
   BatchInputOptions options;
   options.chunk_rows = int64_t{1} << 40;

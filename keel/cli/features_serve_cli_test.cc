@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -216,6 +217,91 @@ TEST_F(FeaturesServeCliTest, AModelNamingItsFeatureServiceFetchesFeaturesItself)
   r = testing::Curl(port, "/v2/models/fraud/infer", no_key.dump());
   EXPECT_EQ(testing::CurlStatus(r), 400);
   EXPECT_THAT(r.out, HasSubstr("customer_id"));
+  EXPECT_EQ(server->Stop(SIGTERM), 0);
+}
+
+// A model trained on a service of on-demand features: requests carry the
+// join key and the request field; the server fetches the features the
+// expressions read (the model does not use them itself), computes the
+// on-demand ones as get-historical did, and scores exactly as `keel
+// predict` on the same values.
+TEST_F(FeaturesServeCliTest, AModelOnOnDemandFeaturesComputesThemPerRequest) {
+  std::string definitions(kDefinitions);
+  definitions.replace(definitions.find("services:\n"), 10, R"yaml(on_demand_views:
+  - name: txn
+    request_fields: [{name: amount, type: float64}]
+    features:
+      - {name: per_order, type: float64, expression: "amount / stats.orders"}
+      - {name: over, type: float64, expression: "if(amount > 2 * coalesce(stats.spend, 0), 1, 0)"}
+services:
+  - {name: fraud_od, features: ["txn:*"]}
+)yaml");
+  ASSERT_TRUE(WriteFileAtomic(dir_.path() + "/features_od.yaml", definitions).ok());
+  testing::CommandResult applied = Keel({"features", "apply", "features_od.yaml"});
+  ASSERT_EQ(applied.exit_code, 0) << applied.err;
+  std::string entities = "customer_id,event_timestamp,amount,label\n";
+  for (int i = 0; i < 60; ++i) {
+    const int customer = 1 + i % 2;
+    const int amount = 5 + (i * 37) % 100;  // integers: CSV typing must make them float64
+    const int label = (amount > 50) != (customer == 2 && i % 5 == 0) ? 1 : 0;
+    entities += absl::StrCat(customer, ",2024-01-03T00:00:00,", amount, ",", label, "\n");
+  }
+  ASSERT_TRUE(WriteFileAtomic(dir_.path() + "/entities.csv", entities).ok());
+  ASSERT_TRUE(WriteFileAtomic(dir_.path() + "/prep.yaml",
+                              "remainder: drop\nsteps:\n  - step: impute\n    columns: [amount, "
+                              "txn__per_order, txn__over]\n")
+                  .ok());
+  testing::CommandResult historical =
+      Keel({"features", "get-historical", "--entities", "entities.csv", "--service", "fraud_od",
+            "--out", "train.csv"});
+  ASSERT_EQ(historical.exit_code, 0) << historical.err;
+  const std::vector<std::string> train =
+      absl::StrSplit(*ReadFile(dir_.path() + "/train.csv"), "\n", absl::SkipEmpty());
+  EXPECT_EQ(train[0], "customer_id,event_timestamp,amount,label,txn__per_order,txn__over");
+  ASSERT_EQ(Keel({"ingest", "train.csv", "--name", "train"}).exit_code, 0);
+  testing::CommandResult trained =
+      Keel({"train", "--data", "train", "--target", "label", "--model", "gbdt", "--transform",
+            "prep.yaml", "--feature-service", "fraud_od", "--name", "od", "-p", "n_estimators=10"});
+  ASSERT_EQ(trained.exit_code, 0) << trained.err;
+
+  // The on-demand values for customer 1 (spend 21.5, orders 3), 2 (7.25, 9)
+  // and 3 (unknown), as keel predict reads them.
+  ASSERT_TRUE(WriteFileAtomic(dir_.path() + "/rows.csv",
+                              absl::StrFormat("amount,txn__per_order,txn__over\n80,%.17g,1.0\n"
+                                              "10,%.17g,0.0\n60,,1.0\n",
+                                              80.0 / 3, 10.0 / 9))
+                  .ok());
+  testing::CommandResult predicted =
+      Keel({"predict", "--model", "od", "--data", "rows.csv", "--out", "scores.jsonl"});
+  ASSERT_EQ(predicted.exit_code, 0) << predicted.err;
+  std::vector<double> expected;
+  const std::vector<std::string> lines =
+      absl::StrSplit(*ReadFile(dir_.path() + "/scores.jsonl"), "\n", absl::SkipEmpty());
+  for (const std::string& line : lines) {
+    expected.push_back(json::parse(line)["probability"].get<double>());
+  }
+  ASSERT_EQ(expected.size(), 3u);
+
+  int port = 0;
+  auto server = testing::StartKeelServe({"--model", "od"}, dir_.path(), &port);
+  ASSERT_NE(port, 0) << server->err();
+  json meta = testing::CurlJson(testing::Curl(port, "/v2/models/od"));
+  std::vector<std::string> input_names;
+  for (const json& i : meta["inputs"]) input_names.push_back(i["name"].get<std::string>());
+  EXPECT_THAT(input_names, ::testing::UnorderedElementsAre("amount", "customer_id"));
+  const json v2 = {
+      {"inputs",
+       {{{"name", "amount"}, {"datatype", "FP64"}, {"shape", {3}}, {"data", {80, 10, 60}}},
+        {{"name", "customer_id"}, {"datatype", "INT64"}, {"shape", {3}}, {"data", {1, 2, 3}}}}}};
+  testing::CommandResult r = testing::Curl(port, "/v2/models/od/infer", v2.dump());
+  ASSERT_EQ(testing::CurlStatus(r), 200) << r.out;
+  json probability;
+  const json outputs = testing::CurlJson(r)["outputs"];
+  for (const json& o : outputs) {
+    if (o["name"] == "probability") probability = o["data"];
+  }
+  ASSERT_EQ(probability.size(), 3u) << r.out;
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(probability[i].get<double>(), expected[i]) << i;
   EXPECT_EQ(server->Stop(SIGTERM), 0);
 }
 

@@ -247,4 +247,41 @@ Status ReadAggregatedFeatures(OnlineStore& store, const FeatureDefinitions& defi
   return absl::OkStatus();
 }
 
+Status ReadOnlineFeatures(OnlineStore& store, const FeatureDefinitions& definitions,
+                          const OnlineView& view, std::span<const std::string> keys,
+                          std::span<const std::string> features, int64_t now_us,
+                          std::vector<OnlineRow>* out) {
+  std::vector<std::string> plain, aggregated;
+  std::vector<std::pair<bool, size_t>> from;  // per feature: (aggregated?, index there)
+  for (const std::string& name : features) {
+    const bool computed =
+        std::find(view.computed.begin(), view.computed.end(), name) != view.computed.end();
+    std::vector<std::string>& to = computed ? aggregated : plain;
+    from.emplace_back(computed, to.size());
+    to.push_back(name);
+  }
+  if (aggregated.empty()) return store.Read(view, keys, features, now_us, out);
+  const FeatureView* definition = definitions.FindView(view.name);
+  if (definition == nullptr) {
+    return absl::InvalidArgumentError(absl::StrCat("unknown feature view '", view.name, "'"));
+  }
+  std::vector<OnlineRow> stored, computed;
+  if (!plain.empty()) KEEL_RETURN_IF_ERROR(store.Read(view, keys, plain, now_us, &stored));
+  KEEL_RETURN_IF_ERROR(
+      ReadAggregatedFeatures(store, definitions, *definition, keys, aggregated, now_us, &computed));
+  out->assign(keys.size(), OnlineRow());
+  for (size_t k = 0; k < keys.size(); ++k) {
+    OnlineRow& row = (*out)[k];
+    const OnlineRow& first = plain.empty() ? computed[k] : stored[k];
+    row.found = first.found;
+    row.expired = first.expired;
+    row.event_time = first.event_time;
+    row.values.reserve(features.size());
+    for (const auto& [is_computed, index] : from) {
+      row.values.push_back(is_computed ? computed[k].values[index] : stored[k].values[index]);
+    }
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace keel::features

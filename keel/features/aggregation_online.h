@@ -94,6 +94,18 @@ Status ReadAggregatedFeatures(OnlineStore& store, const FeatureDefinitions& defi
                               std::span<const std::string> features, int64_t now_us,
                               std::vector<OnlineRow>* out);
 
+// Features `features` of `view` (plain and aggregated, in any order) for
+// each key at now_us: plain ones as OnlineStore::Read gives them, the
+// aggregated ones (view.computed) as ReadAggregatedFeatures. Row k's values
+// follow `features`; its found, expired and event_time are those of the
+// plain features when any are asked for, else of the aggregated ones.
+// Errors: InvalidArgument for a name that is not a feature of the view; the
+// readers' errors.
+Status ReadOnlineFeatures(OnlineStore& store, const FeatureDefinitions& definitions,
+                          const OnlineView& view, std::span<const std::string> keys,
+                          std::span<const std::string> features, int64_t now_us,
+                          std::vector<OnlineRow>* out);
+
 }  // namespace keel::features
 
 #endif  // KEEL_FEATURES_AGGREGATION_ONLINE_H_

@@ -245,5 +245,32 @@ TEST_F(AggregationOnlineTest, ConcurrentPushesToOneEntityLoseNothing) {
   EXPECT_EQ(Read({"customer_id=1"}, kHour)[0].values[1].int_value, kThreads * kPushes);
 }
 
+// ReadOnlineFeatures (served models, on-demand inputs) mixes plain and
+// aggregated features in the order asked, each as its own reader gives it.
+TEST_F(AggregationOnlineTest, ReadOnlineFeaturesMixesPlainAndAggregatedInOrder) {
+  Push(R"({"customer_id": [1, 1], "event_time": [0, 1000], "amount": [1.5, 2.5],
+           "merchant": ["a", "b"]})");
+  const OnlineView online = OnlineView::From(defs_, *view_);
+  const std::vector<std::string> keys = {"customer_id=1", "customer_id=9"};
+  const std::vector<std::string> names = {"amount_count_1d", "merchant", "amount_sum_1h"};
+  std::vector<OnlineRow> rows;
+  ASSERT_TRUE(ReadOnlineFeatures(*store_, defs_, online, keys, names, 1000, &rows).ok());
+  std::vector<OnlineRow> plain = Read(keys, 1000, {"amount_count_1d", "amount_sum_1h"});
+  std::vector<OnlineRow> stored;
+  const std::vector<std::string> merchant = {"merchant"};
+  ASSERT_TRUE(store_->Read(online, keys, merchant, 1000, &stored).ok());
+  for (size_t k = 0; k < keys.size(); ++k) {
+    ASSERT_EQ(rows[k].values.size(), 3u);
+    EXPECT_EQ(rows[k].values[0], plain[k].values[0]);
+    EXPECT_EQ(rows[k].values[1], stored[k].values[0]);
+    EXPECT_EQ(rows[k].values[2], plain[k].values[1]);
+    EXPECT_EQ(rows[k].found, stored[k].found);  // the plain features' row
+  }
+  EXPECT_EQ(rows[0].values[1].string_value, "b");
+  EXPECT_EQ(rows[0].values[2].float_value, 4.0);
+  const std::vector<std::string> unknown = {"amount_sum_1h", "merchnt"};
+  EXPECT_FALSE(ReadOnlineFeatures(*store_, defs_, online, keys, unknown, 1000, &rows).ok());
+}
+
 }  // namespace
 }  // namespace keel::features

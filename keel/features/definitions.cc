@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "keel/base/suggest.h"
+#include "keel/features/on_demand.h"
 #include "yaml-cpp/yaml.h"
 
 namespace keel::features {
@@ -40,13 +41,15 @@ std::string Known(const std::string& word, const std::vector<std::string>& names
 
 class Parser {
  public:
-  explicit Parser(std::string_view file) : file_(file) {}
+  // `text`: the YAML itself, to place errors inside expressions.
+  Parser(std::string_view file, std::string_view text) : file_(file), text_(text) {}
 
   StatusOr<FeatureDefinitions> Parse(const YAML::Node& root) {
     FeatureDefinitions defs;
     if (root.IsNull()) return defs;
     if (!root.IsMap()) return Error(root, "expected a mapping with entities, sources, ...");
-    KEEL_RETURN_IF_ERROR(CheckKeys(root, {"entities", "sources", "feature_views", "services"}, ""));
+    KEEL_RETURN_IF_ERROR(CheckKeys(
+        root, {"entities", "sources", "feature_views", "on_demand_views", "services"}, ""));
     KEEL_ASSIGN_OR_RETURN(std::vector<YAML::Node> entities, List(root, "entities"));
     for (const YAML::Node& node : entities) {
       KEEL_ASSIGN_OR_RETURN(Entity e, ParseEntity(node));
@@ -61,6 +64,15 @@ class Parser {
     for (const YAML::Node& node : views) {
       KEEL_ASSIGN_OR_RETURN(FeatureView v, ParseView(node, defs));
       defs.views.push_back(std::move(v));
+    }
+    KEEL_ASSIGN_OR_RETURN(std::vector<YAML::Node> on_demand, List(root, "on_demand_views"));
+    std::vector<std::string> on_demand_names;  // for messages about reading one
+    for (const YAML::Node& node : on_demand) {
+      if (node["name"] && node["name"].IsScalar()) on_demand_names.push_back(node["name"].Scalar());
+    }
+    for (const YAML::Node& node : on_demand) {
+      KEEL_ASSIGN_OR_RETURN(OnDemandView v, ParseOnDemandView(node, defs, on_demand_names));
+      defs.on_demand_views.push_back(std::move(v));
     }
     KEEL_ASSIGN_OR_RETURN(std::vector<YAML::Node> services, List(root, "services"));
     for (const YAML::Node& node : services) {
@@ -149,9 +161,11 @@ class Parser {
   }
 
   // A list of {name, type} under `key`; `join_key` limits types to int64
-  // and string.
+  // and string. Items may also have the keys `more_keys` (read by the
+  // caller).
   StatusOr<std::vector<TypedName>> Typed(const YAML::Node& map, const std::string& key,
-                                         const std::string& label, bool join_key) const {
+                                         const std::string& label, bool join_key,
+                                         const std::vector<std::string>& more_keys = {}) const {
     const YAML::Node list = map[key];
     if (!list) return Error(map, absl::StrCat(label, "missing '", key, "'"));
     if (!list.IsSequence() || list.size() == 0) {
@@ -164,7 +178,9 @@ class Parser {
       if (!item.IsMap()) {
         return Error(item, absl::StrCat(label, key, ": each item must be {name: ..., type: ...}"));
       }
-      KEEL_RETURN_IF_ERROR(CheckKeys(item, {"name", "type", "description"}, label));
+      std::vector<std::string> keys = {"name", "type", "description"};
+      keys.insert(keys.end(), more_keys.begin(), more_keys.end());
+      KEEL_RETURN_IF_ERROR(CheckKeys(item, keys, label));
       TypedName t;
       KEEL_ASSIGN_OR_RETURN(t.name, Scalar(item, "name", label));
       KEEL_RETURN_IF_ERROR(CheckName(item["name"], what));
@@ -415,17 +431,23 @@ class Parser {
       const std::string view_name = text.substr(0, colon);
       const std::string feature = text.substr(colon + 1);
       const FeatureView* view = defs.FindView(view_name);
-      if (view == nullptr) {
+      const OnDemandView* on_demand = view == nullptr ? defs.FindOnDemandView(view_name) : nullptr;
+      if (view == nullptr && on_demand == nullptr) {
+        std::vector<std::string> views = NamesOf(defs.views);
+        for (const OnDemandView& v : defs.on_demand_views) views.push_back(v.name);
         return Error(item, absl::StrCat(label, "unknown feature view '", view_name, "'.",
-                                        Known(view_name, NamesOf(defs.views), "feature views")));
+                                        Known(view_name, views, "feature views")));
       }
+      const std::vector<std::string> all =
+          view != nullptr ? NamesOf(view->features) : NamesOf(on_demand->features);
       std::vector<std::string> names;
       if (feature == "*") {
-        names = NamesOf(view->features);
-      } else if (FindByName(view->features, feature) == nullptr) {
-        return Error(item,
-                     absl::StrCat(label, "feature view '", view_name, "' has no feature '", feature,
-                                  "'.", Known(feature, NamesOf(view->features), "features")));
+        names = all;
+      } else if (std::find(all.begin(), all.end(), feature) == all.end()) {
+        return Error(
+            item,
+            absl::StrCat(label, view != nullptr ? "feature view '" : "on-demand view '", view_name,
+                         "' has no feature '", feature, "'.", Known(feature, all, "features")));
       } else {
         names.push_back(feature);
       }
@@ -440,7 +462,50 @@ class Parser {
     return s;
   }
 
+  // An on-demand view: names and types as for a view's features, then each
+  // expression compiled against `defs` (CompileOnDemandView).
+  StatusOr<OnDemandView> ParseOnDemandView(const YAML::Node& node, const FeatureDefinitions& defs,
+                                           const std::vector<std::string>& on_demand_names) {
+    OnDemandView v;
+    v.where = Where(node);
+    KEEL_ASSIGN_OR_RETURN(v.name, Name(node, "on-demand view"));
+    const std::string label = absl::StrCat("on-demand view '", v.name, "': ");
+    if (const FeatureView* clash = defs.FindView(v.name)) {
+      return Error(node["name"],
+                   absl::StrCat(label, "a feature view has this name (at ", clash->where,
+                                "); services name both as view:feature, so the "
+                                "names must differ"));
+    }
+    KEEL_RETURN_IF_ERROR(
+        CheckKeys(node, {"name", "request_fields", "features", "description"}, label));
+    if (node["request_fields"]) {
+      KEEL_ASSIGN_OR_RETURN(v.request_fields,
+                            Typed(node, "request_fields", label, /*join_key=*/false));
+    }
+    KEEL_ASSIGN_OR_RETURN(std::vector<TypedName> typed,
+                          Typed(node, "features", label, /*join_key=*/false, {"expression"}));
+    std::vector<YAML::Node> expressions;
+    for (size_t i = 0; i < typed.size(); ++i) {
+      const YAML::Node item = node["features"][i];
+      OnDemandFeature f{.name = typed[i].name, .type = typed[i].type, .where = typed[i].where};
+      KEEL_ASSIGN_OR_RETURN(f.expression, Scalar(item, "expression",
+                                                 absl::StrCat(label, "feature '", f.name, "': ")));
+      expressions.push_back(item["expression"]);
+      v.features.push_back(std::move(f));
+    }
+    KEEL_ASSIGN_OR_RETURN(v.description, Scalar(node, "description", label, false));
+    auto locate = [&](size_t feature, size_t offset) {
+      const YAML::Mark mark = expressions[feature].Mark();
+      const auto [line, column] =
+          YamlScalarPosition(text_, mark.pos, mark.line, mark.column, offset);
+      return absl::StrCat(file_, ":", line, ":", column);
+    };
+    KEEL_RETURN_IF_ERROR(CompileOnDemandView(defs, on_demand_names, locate, &v));
+    return v;
+  }
+
   std::string file_;
+  std::string_view text_;
   // kind -> name -> where it was first defined.
   std::map<std::string, std::map<std::string, std::string>> seen_;
 };
@@ -472,7 +537,7 @@ StatusOr<std::optional<int64_t>> ParseTtl(std::string_view text) {
 
 StatusOr<FeatureDefinitions> FeatureDefinitions::Parse(std::string_view yaml_text,
                                                        std::string_view file) {
-  Parser parser(file);
+  Parser parser(file, yaml_text);
   try {
     return parser.Parse(YAML::Load(std::string(yaml_text)));
   } catch (const YAML::Exception& e) {
@@ -521,8 +586,18 @@ const Source* FeatureDefinitions::FindSource(std::string_view name) const {
 const FeatureView* FeatureDefinitions::FindView(std::string_view name) const {
   return FindByName(views, name);
 }
+const OnDemandView* FeatureDefinitions::FindOnDemandView(std::string_view name) const {
+  return FindByName(on_demand_views, name);
+}
 const FeatureService* FeatureDefinitions::FindService(std::string_view name) const {
   return FindByName(services, name);
+}
+
+int OnDemandView::FeatureIndex(std::string_view name) const {
+  for (size_t i = 0; i < features.size(); ++i) {
+    if (features[i].name == name) return static_cast<int>(i);
+  }
+  return -1;
 }
 
 std::vector<TypedName> FeatureDefinitions::JoinKeys(const FeatureView& view) const {
@@ -535,6 +610,34 @@ std::vector<TypedName> FeatureDefinitions::JoinKeys(const FeatureView& view) con
           std::any_of(out.begin(), out.end(), [&](const TypedName& o) { return o.name == k.name; });
       if (!seen) out.push_back(k);
     }
+  }
+  return out;
+}
+
+std::vector<TypedName> FeatureDefinitions::EntityColumns(const FeatureService& service) const {
+  std::vector<TypedName> out;
+  auto add = [&](const TypedName& column) {
+    for (const TypedName& o : out) {
+      if (o.name == column.name) return;
+    }
+    out.push_back(column);
+  };
+  auto add_keys = [&](std::string_view view_name) {
+    if (const FeatureView* view = FindView(view_name)) {
+      for (const TypedName& k : JoinKeys(*view)) add(k);
+    }
+  };
+  std::vector<const OnDemandView*> on_demand;
+  for (const FeatureRef& ref : service.features) {
+    add_keys(ref.view);
+    const OnDemandView* v = FindOnDemandView(ref.view);
+    if (v != nullptr && std::find(on_demand.begin(), on_demand.end(), v) == on_demand.end()) {
+      on_demand.push_back(v);
+      for (const FeatureRef& input : v->feature_inputs) add_keys(input.view);
+    }
+  }
+  for (const OnDemandView* v : on_demand) {
+    for (const TypedName& field : v->request_fields) add(field);
   }
   return out;
 }

@@ -5,6 +5,7 @@
 #define KEEL_FEATURES_DEFINITIONS_H_
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -93,11 +94,44 @@ struct FeatureRef {
   std::string feature;
 };
 
+class Expression;  // expression.h
+
+// A feature of an on-demand view: its expression's value, of `type`.
+struct OnDemandFeature {
+  std::string name;
+  DataType type = DataType::kFloat64;
+  std::string expression;  // as written
+  // Parsed and type-checked over the view's `inputs` (never null once
+  // FeatureDefinitions::Parse returns).
+  std::shared_ptr<const Expression> compiled;
+  std::string where;  // "file:line:column" of its name
+};
+
+// Features computed when asked for (on_demand.h), from request fields sent
+// with each request (columns of the entity rows offline) and features of
+// feature views (never of other on-demand views, so there are no cycles).
+struct OnDemandView {
+  std::string name;  // unique among feature views and on-demand views
+  std::vector<TypedName> request_fields;
+  std::vector<OnDemandFeature> features;
+  // The features of feature views the expressions read, in first-use order.
+  std::vector<FeatureRef> feature_inputs;
+  // What Expression::Evaluate reads, slot by slot: the request fields, then
+  // feature_inputs as "view.feature", each with its type.
+  std::vector<TypedName> inputs;
+  std::string description;
+  std::string where;
+
+  // Index of feature `name` in `features`, or -1.
+  int FeatureIndex(std::string_view name) const;
+};
+
 // A named set of features for a model.
 struct FeatureService {
   std::string name;
   // "view:*" expanded to the view's features in declaration order; no
-  // duplicates (a feature named twice is an error).
+  // duplicates (a feature named twice is an error). `view` may name a
+  // feature view or an on-demand view.
   std::vector<FeatureRef> features;
   std::string where;
 };
@@ -108,6 +142,7 @@ struct FeatureDefinitions {
   std::vector<Entity> entities;
   std::vector<Source> sources;
   std::vector<FeatureView> views;
+  std::vector<OnDemandView> on_demand_views;
   std::vector<FeatureService> services;
 
   // Parses and validates `yaml_text`; `file` prefixes every message.
@@ -119,18 +154,28 @@ struct FeatureDefinitions {
   // `aggregations`: an unknown function (did-you-mean), a bad or zero
   // window, a column type the function does not take (sum of a string), a
   // column declared with two types, a column that is a join key or a time
-  // field, and an output name that is taken.
+  // field, and an output name that is taken; in `on_demand_views`: a name
+  // taken by a feature view, a request field named like a join key, a
+  // keyword or one of the view's features, or declared with another type
+  // by another on-demand view, and an expression that does not parse or
+  // type-check (at its character; unknown names with did-you-mean), reads
+  // an on-demand view, or gives a type the feature cannot hold.
   static StatusOr<FeatureDefinitions> Parse(std::string_view yaml_text, std::string_view file);
 
   // nullptr when there is no such name.
   const Entity* FindEntity(std::string_view name) const;
   const Source* FindSource(std::string_view name) const;
   const FeatureView* FindView(std::string_view name) const;
+  const OnDemandView* FindOnDemandView(std::string_view name) const;
   const FeatureService* FindService(std::string_view name) const;
 
   // The join keys of `view`: its entities' keys, in order (entities are
   // checked to exist by Parse).
   std::vector<TypedName> JoinKeys(const FeatureView& view) const;
+  // The columns entity rows need for `service`: the join keys of every
+  // feature view it reads (also through its on-demand views), then the
+  // request fields of its on-demand views; each name once.
+  std::vector<TypedName> EntityColumns(const FeatureService& service) const;
 };
 
 // "0" -> nullopt (no limit); "<n><unit>" with unit s, m, h, d or w and n a

@@ -1,12 +1,16 @@
 #include "keel/features/definitions.h"
 
+#include <algorithm>
 #include <string>
 
+#include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
 namespace keel::features {
 namespace {
+
+using ::testing::HasSubstr;
 
 constexpr char kGood[] = R"(entities:
   - name: customer
@@ -72,7 +76,7 @@ TEST(FeatureDefinitionsTest, ErrorsNameFileLineColumn) {
             "Sources: txns");
   EXPECT_EQ(ErrorOf(Replace(kGood, "entities:\n", "entites:\n")),
             "f.yaml:1:1: unknown key 'entites'. Did you mean 'entities'? Keys: entities, "
-            "sources, feature_views, services");
+            "sources, feature_views, on_demand_views, services");
   EXPECT_EQ(ErrorOf(Replace(kGood, "ttl: 7d", "ttl: 7x")),
             "f.yaml:14:10: feature view 'stats': ttl: '7x' is not a duration; write a whole "
             "number with a unit s, m, h, d or w (\"90m\", \"7d\"), or 0 for no limit");
@@ -207,6 +211,149 @@ TEST(FeatureDefinitionsTest, Ttl) {
   EXPECT_FALSE(ParseTtl("1.5h").ok());
   EXPECT_FALSE(ParseTtl("1hh").ok());
   EXPECT_FALSE(ParseTtl("99999999999999w").ok());
+}
+
+constexpr char kOnDemand[] = R"(entities:
+  - {name: user, join_keys: [{name: user_id, type: int64}]}
+sources:
+  - {name: snaps, dataset: snaps, timestamp_field: ts}
+  - {name: txns, dataset: txns, timestamp_field: event_time}
+feature_views:
+  - name: profile
+    entities: [user]
+    source: snaps
+    features:
+      - {name: credit_limit, type: float64}
+      - {name: tier, type: string}
+  - name: velocity
+    entities: [user]
+    source: txns
+    aggregations:
+      - {column: amount, type: float64, function: max, windows: [7d]}
+on_demand_views:
+  - name: txn
+    request_fields:
+      - {name: amount, type: float64}
+    features:
+      - {name: over_limit, type: float64, expression: "amount / profile.credit_limit"}
+      - name: big
+        type: bool
+        expression: amount > 3 * coalesce(velocity.amount_max_7d, 0)
+      - name: note
+        type: string
+        expression: |
+          if(profile.tier == 'gold',
+             'vip', lower(profile.tier))
+services:
+  - {name: fraud_plus, features: ["profile:*", "txn:*"]}
+  - {name: only_big, features: ["txn:big"]}
+)";
+
+// "f.yaml:LINE:COLUMN" of the first `what` in `yaml`.
+std::string At(const std::string& yaml, const std::string& what) {
+  const size_t at = yaml.find(what);
+  EXPECT_NE(at, std::string::npos) << what;
+  const size_t line_start = yaml.rfind('\n', at) + 1;  // npos + 1 = 0
+  const int line = static_cast<int>(std::count(yaml.begin(), yaml.begin() + at, '\n')) + 1;
+  return absl::StrCat("f.yaml:", line, ":", at - line_start + 1);
+}
+
+TEST(FeatureDefinitionsTest, OnDemandViewsCompileTheirExpressions) {
+  StatusOr<FeatureDefinitions> d = FeatureDefinitions::Parse(kOnDemand, "f.yaml");
+  ASSERT_TRUE(d.ok()) << d.status();
+  const OnDemandView* v = d->FindOnDemandView("txn");
+  ASSERT_NE(v, nullptr);
+  EXPECT_EQ(d->FindView("txn"), nullptr);
+  ASSERT_EQ(v->features.size(), 3u);
+  EXPECT_EQ(v->features[1].type, DataType::kBool);
+  EXPECT_EQ(v->features[2].expression,
+            "if(profile.tier == 'gold',\n   'vip', lower(profile.tier))\n");
+  ASSERT_NE(v->features[0].compiled, nullptr);
+  std::vector<std::string> inputs;
+  for (const TypedName& in : v->inputs) inputs.push_back(in.name);
+  EXPECT_THAT(inputs, ::testing::ElementsAre("amount", "profile.credit_limit",
+                                             "velocity.amount_max_7d", "profile.tier"));
+  EXPECT_EQ(v->feature_inputs.size(), 3u);
+  std::vector<std::string> service;
+  for (const FeatureRef& r : d->FindService("fraud_plus")->features) {
+    service.push_back(absl::StrCat(r.view, ":", r.feature));
+  }
+  EXPECT_THAT(service, ::testing::ElementsAre("profile:credit_limit", "profile:tier",
+                                              "txn:over_limit", "txn:big", "txn:note"));
+  std::vector<std::string> columns;
+  for (const TypedName& c : d->EntityColumns(*d->FindService("only_big"))) {
+    columns.push_back(absl::StrCat(c.name, " ", std::string(DataTypeName(c.type))));
+  }
+  EXPECT_THAT(columns, ::testing::ElementsAre("user_id int64", "amount float64"));
+}
+
+TEST(FeatureDefinitionsTest, OnDemandErrorsPointIntoTheExpression) {
+  const std::string good(kOnDemand);
+  // A double-quoted scalar, a plain one and a block scalar (second line).
+  std::string yaml = Replace(good, "profile.credit_limit\"", "profile.credit_limt\"");
+  EXPECT_EQ(ErrorOf(yaml),
+            At(yaml, "profile.credit_limt") +
+                ": on-demand view 'txn': feature 'over_limit': feature view 'profile' has no "
+                "feature 'credit_limt'. Did you mean 'credit_limit'? Features: credit_limit, tier");
+  yaml = Replace(good, "velocity.amount_max_7d", "velocity.amount_mx_7d");
+  EXPECT_THAT(ErrorOf(yaml), HasSubstr(At(yaml, "velocity.amount_mx") +
+                                       ": on-demand view 'txn': feature 'big': feature view "
+                                       "'velocity' has no feature 'amount_mx_7d'. Did you mean "
+                                       "'amount_max_7d'?"));
+  yaml = Replace(good, "lower(", "lowr(");
+  EXPECT_THAT(ErrorOf(yaml), HasSubstr(At(yaml, "lowr(") + ": on-demand view 'txn': feature "
+                                                           "'note': unknown function 'lowr'. Did "
+                                                           "you mean 'lower'?"));
+  yaml = Replace(good, "\"amount /", "\"amout /");
+  EXPECT_EQ(ErrorOf(yaml), At(yaml, "amout") +
+                               ": on-demand view 'txn': feature 'over_limit': unknown name "
+                               "'amout'. Did you mean 'amount'? Request fields: amount; features "
+                               "of feature views: view.feature");
+  yaml = Replace(good, "/ profile.credit_limit", "/ credit_limit");
+  EXPECT_THAT(ErrorOf(yaml), HasSubstr("unknown name 'credit_limit'. Features are named "
+                                       "view.feature: 'profile.credit_limit'?"));
+  yaml = Replace(good, "/ profile.credit_limit", "/ profil.credit_limit");
+  EXPECT_THAT(ErrorOf(yaml), HasSubstr("unknown feature view 'profil'. Did you mean "
+                                       "'profile.credit_limit'?"));
+  yaml = Replace(good, "/ profile.credit_limit", "/ txn.over_limit");
+  EXPECT_THAT(ErrorOf(yaml), HasSubstr("'txn' is an on-demand view; expressions read request "
+                                       "fields and features of feature views only"));
+  yaml = Replace(good, "\"amount / profile.credit_limit\"", "\"amount / (1 + \"");
+  EXPECT_THAT(ErrorOf(yaml), HasSubstr("expected a value"));
+  // Types.
+  yaml = Replace(good, "{name: over_limit, type: float64", "{name: over_limit, type: string");
+  EXPECT_EQ(ErrorOf(yaml), At(yaml, "amount /") +
+                               ": on-demand view 'txn': feature 'over_limit': declared string but "
+                               "the expression gives float64; change the type or the expression");
+  yaml = Replace(good, "{name: over_limit, type: float64", "{name: over_limit, type: int64");
+  EXPECT_EQ(ErrorOf(yaml), "ok");  // checked per value: an integer converts
+  // Request fields and names.
+  yaml = Replace(good, "{name: amount, type: float64}", "{name: user_id, type: int64}");
+  EXPECT_EQ(ErrorOf(yaml), At(yaml, "user_id, type: int64}\n    features") +
+                               ": on-demand view 'txn': request field 'user_id' has the name of a "
+                               "join key of entity 'user'; requests carry both by name, so rename "
+                               "it");
+  yaml = Replace(good, "{name: amount, type: float64}", "{name: not, type: float64}");
+  EXPECT_THAT(ErrorOf(yaml), HasSubstr("request field 'not' is a word of the expression"));
+  yaml = Replace(good, "{name: amount, type: float64}", "{name: big, type: float64}");
+  EXPECT_THAT(ErrorOf(yaml), HasSubstr("request field 'big' has the name of one of the view's"));
+  yaml = Replace(good, "  - name: txn\n",
+                 "  - {name: first, request_fields: [{name: amount, type: int64}], features: "
+                 "[{name: a, type: int64, expression: amount}]}\n  - name: txn\n");
+  EXPECT_THAT(ErrorOf(yaml), HasSubstr("request field 'amount' is declared float64 here but int64 "
+                                       "in on-demand view 'first'"));
+  yaml = Replace(good, "  - name: txn\n", "  - name: profile\n");
+  EXPECT_THAT(ErrorOf(yaml), HasSubstr("on-demand view 'profile': a feature view has this name"));
+  yaml = Replace(good, "    request_fields:\n", "    request_field:\n");
+  EXPECT_THAT(ErrorOf(yaml), HasSubstr("unknown key 'request_field'. Did you mean "
+                                       "'request_fields'?"));
+  yaml = Replace(good, "\"txn:big\"", "\"txn:bigg\"");
+  EXPECT_THAT(ErrorOf(yaml), HasSubstr("service 'only_big': on-demand view 'txn' has no feature "
+                                       "'bigg'. Did you mean 'big'?"));
+  yaml = Replace(good, "\"txn:big\"", "\"tx:big\"");
+  EXPECT_THAT(ErrorOf(yaml), HasSubstr("Did you mean 'txn'?"));
+  yaml = Replace(good, ", expression: \"amount / profile.credit_limit\"", "");
+  EXPECT_THAT(ErrorOf(yaml), HasSubstr("feature 'over_limit': missing 'expression'"));
 }
 
 }  // namespace

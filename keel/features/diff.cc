@@ -99,6 +99,25 @@ std::vector<DefinitionChange> DiffDefinitions(const FeatureDefinitions& before,
         DiffTyped("feature", b.features, a.features, d);
       },
       &out);
+  DiffKind<OnDemandView>(
+      "on_demand_view", before.on_demand_views, after.on_demand_views,
+      [](const OnDemandView& b, const OnDemandView& a, std::vector<std::string>* d) {
+        DiffTyped("request field", b.request_fields, a.request_fields, d);
+        auto typed = [](const OnDemandView& v) {
+          std::vector<TypedName> out;
+          for (const OnDemandFeature& f : v.features) out.push_back({f.name, f.type, ""});
+          return out;
+        };
+        DiffTyped("feature", typed(b), typed(a), d);
+        for (const OnDemandFeature& f : a.features) {
+          const int i = b.FeatureIndex(f.name);
+          if (i >= 0) {
+            Field(absl::StrCat("feature ", f.name, " expression"), b.features[i].expression,
+                  f.expression, d);
+          }
+        }
+      },
+      &out);
   DiffKind<FeatureService>(
       "service", before.services, after.services,
       [](const FeatureService& b, const FeatureService& a, std::vector<std::string>* d) {

@@ -11,7 +11,8 @@
 namespace keel::features {
 
 struct DefinitionChange {
-  std::string kind;    // "entity", "source", "feature_view", "service"
+  // "entity", "source", "feature_view", "on_demand_view", "service"
+  std::string kind;
   std::string name;
   std::string change;  // "added", "removed", "changed"
   // For "changed": one line per difference, e.g. "ttl: 1d -> 7d",

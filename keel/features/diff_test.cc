@@ -1,5 +1,8 @@
 #include "keel/features/diff.h"
 
+#include <string>
+#include <vector>
+
 #include "gtest/gtest.h"
 
 namespace keel::features {
@@ -44,6 +47,36 @@ TEST(DiffDefinitionsTest, ListsAddedRemovedAndChangedItemsWithDetails) {
   EXPECT_EQ(changes[4].name, "svc2");
   EXPECT_EQ(changes[4].change, "added");
   EXPECT_TRUE(DiffDefinitions(after, after).empty());
+}
+
+TEST(DiffDefinitionsTest, OnDemandViewsCompareFieldsTypesAndExpressions) {
+  const std::string view = R"(on_demand_views:
+  - name: od
+    request_fields: [{name: x, type: float64}]
+    features:
+      - {name: r, type: float64, expression: "x / v.a"}
+      - {name: k, type: bool, expression: "x > 1"}
+)";
+  std::string before(kBefore), after(kBefore);
+  before.insert(before.find("services:"), view);
+  std::string changed = view;
+  changed.replace(changed.find("x / v.a"), 7, "x * v.a");
+  changed.replace(changed.find("type: bool"), 10, "type: int64");
+  changed.replace(changed.find("x > 1"), 5, "if(x > 1, 1, 0)");
+  changed.replace(changed.find("float64}]"), 9, "float64}, {name: y, type: string}]");
+  after.insert(after.find("services:"), changed);
+  const std::vector<DefinitionChange> changes = DiffDefinitions(
+      *FeatureDefinitions::Parse(before, "a.yaml"), *FeatureDefinitions::Parse(after, "b.yaml"));
+  ASSERT_EQ(changes.size(), 1u);
+  EXPECT_EQ(changes[0].kind, "on_demand_view");
+  EXPECT_EQ(changes[0].details,
+            (std::vector<std::string>{"request field y: added (string)", "feature k: bool -> int64",
+                                      "feature r expression: x / v.a -> x * v.a",
+                                      "feature k expression: x > 1 -> if(x > 1, 1, 0)"}));
+  const std::vector<DefinitionChange> added = DiffDefinitions(
+      *FeatureDefinitions::Parse(kBefore, "a.yaml"), *FeatureDefinitions::Parse(before, "b.yaml"));
+  ASSERT_EQ(added.size(), 1u);
+  EXPECT_EQ(added[0].change, "added");
 }
 
 }  // namespace

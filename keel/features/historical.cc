@@ -9,6 +9,7 @@
 #include "absl/strings/str_join.h"
 #include "keel/base/suggest.h"
 #include "keel/features/aggregation.h"
+#include "keel/features/on_demand.h"
 #include "keel/features/point_in_time.h"
 
 namespace keel::features {
@@ -82,12 +83,40 @@ StatusOr<Table> GetHistoricalFeatures(const FeatureDefinitions& definitions,
   const std::string time(entity_time);
   KEEL_RETURN_IF_ERROR(CheckColumn(entities.schema(), time, DataType::kTimestamp, "the entity rows",
                                    "the event time"));
-  // The service's features grouped by view, views in first-use order.
+  // The service's features grouped by view, views in first-use order;
+  // on-demand views apart, and the features they read joined too.
   std::vector<std::string> view_order;
   std::map<std::string, std::vector<std::string>> by_view;
+  std::vector<std::pair<const OnDemandView*, std::vector<std::string>>> on_demand;
   for (const FeatureRef& ref : s->features) {
+    if (const OnDemandView* computed = definitions.FindOnDemandView(ref.view)) {
+      auto it = std::find_if(on_demand.begin(), on_demand.end(),
+                             [&](const auto& p) { return p.first == computed; });
+      if (it == on_demand.end()) it = on_demand.insert(on_demand.end(), {computed, {}});
+      it->second.push_back(ref.feature);
+      continue;
+    }
     if (by_view.count(ref.view) == 0) view_order.push_back(ref.view);
     by_view[ref.view].push_back(ref.feature);
+  }
+  for (const auto& [computed, names] : on_demand) {
+    for (const TypedName& field : computed->request_fields) {
+      const int index = entities.schema().IndexOf(field.name);
+      // An int64 column serves a float64 field (CSV may infer one).
+      if (index < 0 || !(entities.schema().field(index).type == DataType::kInt64 &&
+                         field.type == DataType::kFloat64)) {
+        KEEL_RETURN_IF_ERROR(
+            CheckColumn(entities.schema(), field.name, field.type, "the entity rows",
+                        absl::StrCat("request field of on-demand view '", computed->name, "'")));
+      }
+    }
+    for (const FeatureRef& in : computed->feature_inputs) {
+      if (by_view.count(in.view) == 0) view_order.push_back(in.view);
+      std::vector<std::string>& features = by_view[in.view];
+      if (std::find(features.begin(), features.end(), in.feature) == features.end()) {
+        features.push_back(in.feature);
+      }
+    }
   }
   // (view, feature) -> the joined column.
   std::map<std::pair<std::string, std::string>, Column> joined;
@@ -143,6 +172,22 @@ StatusOr<Table> GetHistoricalFeatures(const FeatureDefinitions& definitions,
       for (size_t i = 0; i < aggregated.size(); ++i) {
         joined.emplace(std::make_pair(view_name, aggregated[i]), std::move(out[i]));
       }
+    }
+  }
+  // On-demand features from the request fields and the joined features.
+  for (const auto& [computed, names] : on_demand) {
+    std::vector<Column> inputs;
+    for (const TypedName& field : computed->request_fields) {
+      KEEL_ASSIGN_OR_RETURN(Column c, entities.ColumnByName(field.name));
+      inputs.push_back(std::move(c));
+    }
+    for (const FeatureRef& in : computed->feature_inputs) {
+      inputs.push_back(joined.at({in.view, in.feature}));
+    }
+    KEEL_ASSIGN_OR_RETURN(std::vector<Column> out,
+                          ComputeOnDemandColumns(*computed, names, inputs, entities.num_rows()));
+    for (size_t i = 0; i < names.size(); ++i) {
+      joined.emplace(std::make_pair(computed->name, names[i]), std::move(out[i]));
     }
   }
   std::vector<Field> fields = entities.schema().fields();

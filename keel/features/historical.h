@@ -39,16 +39,22 @@ Status CheckSourceTable(const FeatureDefinitions& definitions, const FeatureView
 // created_timestamp_field, then the later row); null when there is none.
 // An aggregated feature (FeatureView::aggregations) is instead the
 // aggregate over the entity's source rows in its window ending at the row's
-// time (ComputeHistoricalAggregates in aggregation.h; no TTL).
-// Each source is read once per view that uses it.
+// time (ComputeHistoricalAggregates in aggregation.h; no TTL). An
+// on-demand feature is computed row by row (ComputeOnDemandColumns in
+// on_demand.h) from the row's request fields, which the entity rows must
+// have as columns (an int64 column serves a float64 field), and the features
+// its expression reads, joined as above (also when the service does not
+// list them). Each source is read once per view that uses it.
 //
 // Errors: NotFound for an unknown service (did-you-mean, the services);
 // InvalidArgument (naming the view and the column, with the closest names)
 // for an entity table without a join key or `entity_time`, or with one of
-// another type than declared (the time must be a timestamp); for a source
+// another type than declared (the time must be a timestamp), or without a
+// request field of an on-demand view (naming it and the view); for a source
 // table without the timestamp field, a join key or a declared feature, or
 // with one of another type than declared ("expected float64, found int64");
-// `read`'s errors and PointInTimeJoin's, prefixed with the view (and source).
+// `read`'s errors and PointInTimeJoin's, prefixed with the view (and source);
+// ComputeOnDemandColumns' errors.
 StatusOr<Table> GetHistoricalFeatures(const FeatureDefinitions& definitions,
                                       std::string_view service, const Table& entities,
                                       std::string_view entity_time, const SourceReader& read);

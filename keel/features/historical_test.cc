@@ -69,5 +69,72 @@ TEST_F(HistoricalTest, TypeMismatchAndUnknownServiceAreNamed) {
               HasSubstr("the entity rows have no column 'time' (the event time)."));
 }
 
+// On-demand features over the joined columns, hand-computed: the view's
+// feature is joined (TTL included) though the service does not list it.
+TEST(HistoricalOnDemandTest, ComputesFromRequestFieldsAndJoinedFeatures) {
+  std::string yaml(kDefs);
+  yaml.replace(yaml.find("services:\n"), 10, R"(on_demand_views:
+  - name: od
+    request_fields: [{name: amount, type: float64}]
+    features:
+      - {name: share, type: float64, expression: "amount / v.score"}
+      - {name: flag, type: bool, expression: "is_null(v.score) or amount > 1"}
+services:
+  - {name: s2, features: ["od:*"]}
+)");
+  StatusOr<FeatureDefinitions> parsed = FeatureDefinitions::Parse(yaml, "f.yaml");
+  ASSERT_TRUE(parsed.ok()) << parsed.status();
+  const FeatureDefinitions& defs = *parsed;
+  ColumnBuilder score(DataType::kFloat64);
+  score.AppendFloat64(0.5);
+  score.AppendFloat64(4);
+  const Table rows =
+      *Table::Make({"user_id", "at", "score"},
+                   {Ints({1, 1}), Ints({0, 3'600'000'000}, DataType::kTimestamp), score.Finish()});
+  auto read = [&](const Source&) -> StatusOr<Table> { return rows; };
+  ColumnBuilder amount(DataType::kFloat64);
+  for (double a : {2.0, 0.5, 1.0}) amount.AppendFloat64(a);
+  amount.AppendNull();
+  const int64_t h = 3'600'000'000;
+  const Table entities = *Table::Make(
+      {"user_id", "ts", "amount"},
+      {Ints({1, 1, 1, 2}), Ints({h / 2, h, 3 * h, h}, DataType::kTimestamp), amount.Finish()});
+  StatusOr<Table> out = GetHistoricalFeatures(defs, "s2", entities, "ts", read);
+  ASSERT_TRUE(out.ok()) << out.status();
+  ASSERT_EQ(out->schema().names(),
+            (std::vector<std::string>{"user_id", "ts", "amount", "od__share", "od__flag"}));
+  // score: 0.5, 4, null (2h old, TTL 1h), null (unknown user).
+  const Column share = out->column(3);
+  EXPECT_EQ(share.Float64Values()[0], 4.0);
+  EXPECT_EQ(share.Float64Values()[1], 0.125);
+  EXPECT_TRUE(share.IsNull(2));
+  EXPECT_TRUE(share.IsNull(3));
+  const Column flag = out->column(4);
+  EXPECT_EQ(std::vector<uint8_t>(flag.BoolValues().begin(), flag.BoolValues().end()),
+            (std::vector<uint8_t>{1, 0, 1, 1}));
+  EXPECT_EQ(flag.null_count(), 0);
+
+  // An int64 amount column serves the float64 field; a missing or string one is named.
+  const Table ints = *Table::Make({"user_id", "ts", "amount"},
+                                  {Ints({1}), Ints({h}, DataType::kTimestamp), Ints({8})});
+  out = GetHistoricalFeatures(defs, "s2", ints, "ts", read);
+  ASSERT_TRUE(out.ok()) << out.status();
+  EXPECT_EQ(out->column(3).Float64Values()[0], 2.0);
+  out = GetHistoricalFeatures(defs, "s2", *entities.SelectColumns({"user_id", "ts"}), "ts", read);
+  EXPECT_THAT(out.status().message(),
+              HasSubstr("the entity rows have no column 'amount' (request field of on-demand "
+                        "view 'od')"));
+  ColumnBuilder text(DataType::kString);
+  text.AppendString("8");
+  out = GetHistoricalFeatures(
+      defs, "s2",
+      *Table::Make({"user_id", "ts", "amount"},
+                   {Ints({1}), Ints({h}, DataType::kTimestamp), text.Finish()}),
+      "ts", read);
+  EXPECT_THAT(out.status().message(),
+              HasSubstr("column 'amount' (request field of on-demand view 'od'): expected "
+                        "float64, found string"));
+}
+
 }  // namespace
 }  // namespace keel::features

@@ -1,9 +1,10 @@
 #include "keel/features/online_features.h"
 
+#include <algorithm>
 #include <charconv>
 #include <map>
-
 #include <nlohmann/json.hpp>
+#include <set>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -11,6 +12,7 @@
 #include "keel/base/suggest.h"
 #include "keel/base/time.h"
 #include "keel/features/aggregation_online.h"
+#include "keel/features/on_demand.h"
 
 namespace keel::features {
 namespace {
@@ -69,6 +71,92 @@ struct ResultColumn {
   std::vector<int64_t> times;  // INT64_MIN: the epoch
 };
 
+// Request field `field` of `view` for each of `rows` rows: from
+// request_context, else from the entity columns, as the field's type.
+StatusOr<std::vector<FeatureValue>> RequestFieldValues(const OnlineFeaturesRequest& request,
+                                                       const OnDemandView& view,
+                                                       const TypedName& field, size_t rows) {
+  std::vector<FeatureValue> out;
+  out.reserve(rows);
+  const std::string type(DataTypeName(field.type));
+  for (const auto& c : request.request_context) {
+    if (c.name != field.name) continue;
+    for (size_t r = 0; r < rows; ++r) {
+      FeatureValue v = c.values[r];
+      if (field.type == DataType::kTimestamp && !v.is_null && v.type == DataType::kString) {
+        StatusOr<TimestampMicros> t = ParseTimestamp(v.string_value);
+        if (!t.ok()) {
+          return BadRequest(
+              absl::StrCat("request_context.", c.name, "[", r, "]: ", t.status().message()));
+        }
+        v = FeatureValue{.type = DataType::kTimestamp, .is_null = false, .int_value = *t};
+      } else if (field.type == DataType::kTimestamp && v.type == DataType::kInt64) {
+        v.type = DataType::kTimestamp;  // microseconds since the epoch
+      }
+      StatusOr<FeatureValue> typed = ToInputType(std::move(v), field.type);
+      if (!typed.ok()) {
+        return BadRequest(absl::StrCat("request_context.", c.name, "[", r,
+                                       "]: ", typed.status().message(),
+                                       " (request field of "
+                                       "on-demand view '",
+                                       view.name, "')"));
+      }
+      out.push_back(*std::move(typed));
+    }
+    return out;
+  }
+  for (const auto& e : request.entities) {
+    if (e.name != field.name) continue;
+    for (size_t r = 0; r < rows; ++r) {
+      const std::string& text = e.values[r];
+      FeatureValue v{.type = field.type, .is_null = false};
+      bool ok = true;
+      const char* end = text.data() + text.size();
+      switch (field.type) {
+        case DataType::kBool:
+          ok = text == "true" || text == "false";
+          v.int_value = text == "true";
+          break;
+        case DataType::kInt64: {
+          const auto res = std::from_chars(text.data(), end, v.int_value);
+          ok = res.ec == std::errc() && res.ptr == end;
+          break;
+        }
+        case DataType::kFloat64: {
+          const auto res = std::from_chars(text.data(), end, v.float_value);
+          ok = res.ec == std::errc() && res.ptr == end;
+          break;
+        }
+        case DataType::kString:
+          v.string_value = text;
+          break;
+        case DataType::kTimestamp: {
+          if (e.numbers) {
+            const auto res = std::from_chars(text.data(), end, v.int_value);
+            ok = res.ec == std::errc() && res.ptr == end;
+          } else {
+            StatusOr<TimestampMicros> t = ParseTimestamp(text);
+            ok = t.ok();
+            if (ok) v.int_value = *t;
+          }
+          break;
+        }
+      }
+      if (!ok) {
+        return BadRequest(absl::StrCat("entities.", e.name, "[", r, "]: '", text, "' is not a ",
+                                       type, " (request field of on-demand view '", view.name,
+                                       "')"));
+      }
+      out.push_back(std::move(v));
+    }
+    return out;
+  }
+  return BadRequest(absl::StrCat("request field '", field.name, "' (", type,
+                                 ") of on-demand view '", view.name,
+                                 "' is missing; send it in \"request_context\": {\"", field.name,
+                                 "\": [...]} (or in \"entities\")"));
+}
+
 }  // namespace
 
 StatusOr<OnlineFeaturesRequest> ParseOnlineFeaturesRequest(std::string_view body) {
@@ -120,18 +208,63 @@ StatusOr<OnlineFeaturesRequest> ParseOnlineFeaturesRequest(std::string_view body
         }
         r.entities.push_back(std::move(c));
       }
+    } else if (key == "request_context") {
+      if (!value.is_object()) {
+        return BadRequest(
+            "'request_context' must be an object of request field -> array of values, e.g. "
+            "{\"amount\": [12.5, 3]}");
+      }
+      for (const auto& [name, values] : value.items()) {
+        if (!values.is_array()) {
+          return BadRequest(absl::StrCat("request_context.", name, " must be an array of values"));
+        }
+        OnlineFeaturesRequest::RequestColumn c{.name = name};
+        for (size_t i = 0; i < values.size(); ++i) {
+          const json& v = values[i];
+          FeatureValue f;
+          f.is_null = v.is_null();
+          if (v.is_boolean()) {
+            f = {.type = DataType::kBool, .is_null = false, .int_value = v.get<bool>()};
+          } else if (v.is_number_integer() && !v.is_number_unsigned()) {
+            f = {.type = DataType::kInt64, .is_null = false, .int_value = v.get<int64_t>()};
+          } else if (v.is_number()) {
+            f = {.type = DataType::kFloat64, .is_null = false, .float_value = v.get<double>()};
+          } else if (v.is_string()) {
+            f = {.type = DataType::kString, .is_null = false, .string_value = v.get<std::string>()};
+          } else if (!v.is_null()) {
+            return BadRequest(absl::StrCat("request_context.", name, "[", i,
+                                           "]: expected a number, string, bool or null, found ",
+                                           v.type_name()));
+          }
+          c.values.push_back(std::move(f));
+        }
+        r.request_context.push_back(std::move(c));
+      }
     } else {
-      return BadRequest(absl::StrCat(
-          "unknown field '", key, "'.",
-          DidYouMean(key, {"feature_service", "features", "entities", "full_feature_names"}),
-          " Fields: feature_service or features, entities, full_feature_names"));
+      return BadRequest(
+          absl::StrCat("unknown field '", key, "'.",
+                       DidYouMean(key, {"feature_service", "features", "entities",
+                                        "full_feature_names", "request_context"}),
+                       " Fields: feature_service or features, entities, request_context, "
+                       "full_feature_names"));
     }
   }
   if (r.feature_service.empty() == r.features.empty()) {
     return BadRequest("give exactly one of 'feature_service' and 'features'");
   }
-  if (r.entities.empty()) return BadRequest("'entities' is missing");
-  if (r.entities[0].values.empty()) return BadRequest("'entities' has no rows");
+  if (r.entities.empty() && r.request_context.empty()) return BadRequest("'entities' is missing");
+  const auto& first_name = r.entities.empty() ? r.request_context[0].name : r.entities[0].name;
+  const size_t rows =
+      r.entities.empty() ? r.request_context[0].values.size() : r.entities[0].values.size();
+  if (rows == 0) return BadRequest("'entities' has no rows");
+  for (const auto& c : r.request_context) {
+    if (c.values.size() != rows) {
+      return BadRequest(absl::StrCat("request_context.", c.name, " has ", c.values.size(),
+                                     " values, ",
+                                     r.entities.empty() ? "request_context." : "entities.",
+                                     first_name, " has ", rows, "; they must match"));
+    }
+  }
   return r;
 }
 
@@ -164,20 +297,45 @@ StatusOr<std::string> GetOnlineFeaturesJson(const FeatureDefinitions& definition
   }
   std::vector<std::string> view_order;
   std::map<std::string, std::vector<std::string>> by_view;
+  // On-demand views asked for, in first-use order, with their features.
+  std::vector<std::pair<const OnDemandView*, std::vector<std::string>>> on_demand;
   for (const FeatureRef& ref : refs) {
     const FeatureView* view = definitions.FindView(ref.view);
-    if (view == nullptr) {
+    const OnDemandView* computed =
+        view == nullptr ? definitions.FindOnDemandView(ref.view) : nullptr;
+    if (view == nullptr && computed == nullptr) {
       std::vector<std::string> names;
       for (const FeatureView& v : definitions.views) names.push_back(v.name);
+      for (const OnDemandView& v : definitions.on_demand_views) names.push_back(v.name);
       return absl::NotFoundError(absl::StrCat("unknown feature view '", ref.view, "'.",
                                               DidYouMean(ref.view, names),
                                               " Views: ", absl::StrJoin(names, ", ")));
     }
+    if (computed != nullptr) {
+      auto it = std::find_if(on_demand.begin(), on_demand.end(),
+                             [&](const auto& p) { return p.first == computed; });
+      if (it == on_demand.end()) it = on_demand.insert(on_demand.end(), {computed, {}});
+      it->second.push_back(ref.feature);
+      continue;
+    }
     if (by_view.count(ref.view) == 0) view_order.push_back(ref.view);
     by_view[ref.view].push_back(ref.feature);
   }
+  // The features on-demand views read are read too (not shown unless asked for).
+  std::set<std::string> request_fields;
+  for (const auto& [computed, names] : on_demand) {
+    for (const FeatureRef& in : computed->feature_inputs) {
+      if (by_view.count(in.view) == 0) view_order.push_back(in.view);
+      std::vector<std::string>& features = by_view[in.view];
+      if (std::find(features.begin(), features.end(), in.feature) == features.end()) {
+        features.push_back(in.feature);
+      }
+    }
+    for (const TypedName& f : computed->request_fields) request_fields.insert(f.name);
+  }
 
-  const size_t rows = request.entities[0].values.size();
+  const size_t rows = request.entities.empty() ? request.request_context[0].values.size()
+                                               : request.entities[0].values.size();
   std::vector<ResultColumn> columns;
   for (const auto& e : request.entities) {
     ResultColumn c{.name = e.name};
@@ -274,9 +432,59 @@ StatusOr<std::string> GetOnlineFeaturesJson(const FeatureDefinitions& definition
     }
   }
 
-  // Render: entity columns first, then the features in request order.
+  // On-demand features, row by row from the request fields and what was read.
+  for (const auto& [computed, names] : on_demand) {
+    const OnDemandView& view = *computed;
+    KEEL_ASSIGN_OR_RETURN(std::vector<int> indices, OnDemandFeatureIndices(view, names));
+    std::vector<std::vector<FeatureValue>> fields;
+    for (const TypedName& f : view.request_fields) {
+      KEEL_ASSIGN_OR_RETURN(std::vector<FeatureValue> values,
+                            RequestFieldValues(request, view, f, rows));
+      fields.push_back(std::move(values));
+    }
+    std::vector<const std::vector<FeatureValue>*> slots;
+    for (const auto& values : fields) slots.push_back(&values);
+    for (const FeatureRef& in : view.feature_inputs) {
+      slots.push_back(&columns[where.at({in.view, in.feature})].values);
+    }
+    const size_t first = columns.size();
+    for (const std::string& name : names) {
+      ResultColumn c{.name =
+                         request.full_feature_names ? absl::StrCat(view.name, "__", name) : name};
+      c.values.resize(rows);
+      c.statuses.resize(rows);
+      c.times.assign(rows, INT64_MIN);
+      columns.push_back(std::move(c));
+    }
+    std::vector<FeatureValue> inputs(slots.size());
+    std::vector<FeatureValue> out(indices.size());
+    for (size_t r = 0; r < rows; ++r) {
+      for (size_t s = 0; s < slots.size(); ++s) inputs[s] = (*slots[s])[r];
+      KEEL_RETURN_IF_ERROR(
+          EvaluateOnDemandRow(view, indices, inputs, static_cast<int64_t>(r), out));
+      for (size_t f = 0; f < out.size(); ++f) {
+        ResultColumn& c = columns[first + f];
+        c.statuses[r] = out[f].is_null ? "NULL_VALUE" : "PRESENT";
+        c.values[r] = std::move(out[f]);
+      }
+    }
+    for (size_t f = 0; f < names.size(); ++f) where[{view.name, names[f]}] = first + f;
+  }
+
+  // Render: entity columns first (less request fields that are not join
+  // keys), then the features in request order.
+  std::set<std::string> join_keys;
+  for (const std::string& view_name : view_order) {
+    for (const TypedName& k : definitions.JoinKeys(*definitions.FindView(view_name))) {
+      join_keys.insert(k.name);
+    }
+  }
   std::vector<size_t> order;
-  for (size_t i = 0; i < request.entities.size(); ++i) order.push_back(i);
+  for (size_t i = 0; i < request.entities.size(); ++i) {
+    const std::string& name = request.entities[i].name;
+    if (request_fields.count(name) > 0 && join_keys.count(name) == 0) continue;
+    order.push_back(i);
+  }
   for (const FeatureRef& ref : refs) order.push_back(where.at({ref.view, ref.feature}));
   std::string out = "{\"metadata\":{\"feature_names\":[";
   for (size_t i = 0; i < order.size(); ++i) {

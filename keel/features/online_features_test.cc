@@ -32,8 +32,16 @@ feature_views:
     entities: [merchant]
     source: ms
     features: [{name: score, type: int64}]
+on_demand_views:
+  - name: txn
+    request_fields: [{name: amount, type: float64}, {name: note, type: string}]
+    features:
+      - {name: share, type: float64, expression: "amount / stats.spend"}
+      - {name: vip_big, type: bool, expression: "coalesce(stats.vip, false) or amount > 3"}
+      - {name: tag, type: string, expression: "note + '!'"}
 services:
   - {name: fraud, features: ["risk:score", "stats:*"]}
+  - {name: fraud_plus, features: ["txn:share", "txn:vip_big"]}
 )";
 
 class OnlineFeaturesTest : public ::testing::Test {
@@ -137,6 +145,63 @@ TEST_F(OnlineFeaturesTest, BadRequestsNameTheField) {
                 .status()
                 .code(),
             absl::StatusCode::kNotFound);
+}
+
+// On-demand features: request fields from "request_context" (or, as
+// Feast's Python server, "entities"), the features they read fetched even
+// when not asked for, and request fields not echoed.
+TEST_F(OnlineFeaturesTest, OnDemandFeaturesFromRequestFieldsAndStoredFeatures) {
+  // At 1.5h: customer 1 spend 2.5, vip null; 2 expired; 3 unknown.
+  StatusOr<json> out = Get(
+      R"({"feature_service": "fraud_plus", "entities": {"customer_id": [1, 2, 3]},
+          "request_context": {"amount": [5, 2, null], "note": ["a", "b", "c"]}})",
+      kHour + kHour / 2);
+  ASSERT_TRUE(out.ok()) << out.status();
+  const json expected = json::parse(R"({
+    "metadata": {"feature_names": ["customer_id", "share", "vip_big"]},
+    "results": [
+      {"values": [1, 2, 3], "statuses": ["PRESENT", "PRESENT", "PRESENT"],
+       "event_timestamps": ["1970-01-01T00:00:00Z", "1970-01-01T00:00:00Z", "1970-01-01T00:00:00Z"]},
+      {"values": [2.0, null, null], "statuses": ["PRESENT", "NULL_VALUE", "NULL_VALUE"],
+       "event_timestamps": ["1970-01-01T00:00:00Z", "1970-01-01T00:00:00Z", "1970-01-01T00:00:00Z"]},
+      {"values": [true, false, null], "statuses": ["PRESENT", "PRESENT", "NULL_VALUE"],
+       "event_timestamps": ["1970-01-01T00:00:00Z", "1970-01-01T00:00:00Z", "1970-01-01T00:00:00Z"]}
+    ]})");
+  EXPECT_EQ(*out, expected) << out->dump(1);
+
+  out = Get(R"({"features": ["txn:tag", "stats:spend", "txn:share"], "full_feature_names": true,
+                "entities": {"customer_id": [2], "amount": [4], "note": ["hi"]}})",
+            0);
+  ASSERT_TRUE(out.ok()) << out.status();
+  EXPECT_EQ((*out)["metadata"]["feature_names"],
+            json::parse(R"(["customer_id", "txn__tag", "stats__spend", "txn__share"])"));
+  EXPECT_EQ((*out)["results"][1]["values"], json::parse(R"(["hi!"])"));
+  EXPECT_EQ((*out)["results"][3]["values"], json::parse("[4.0]"));
+
+  auto message = [&](std::string_view body) {
+    return std::string(Get(body, 0).status().message());
+  };
+  EXPECT_THAT(message(R"({"feature_service": "fraud_plus", "entities": {"customer_id": [1]},
+                          "request_context": {"note": ["x"]}})"),
+              HasSubstr("request field 'amount' (float64) of on-demand view 'txn' is missing; send "
+                        "it in \"request_context\": {\"amount\": [...]} (or in \"entities\")"));
+  EXPECT_THAT(message(R"({"feature_service": "fraud_plus", "entities": {"customer_id": [1]},
+                          "request_context": {"amount": ["5"], "note": ["x"]}})"),
+              HasSubstr("request_context.amount[0]: expected float64, found string (request "
+                        "field of on-demand view 'txn')"));
+  EXPECT_THAT(message(R"({"feature_service": "fraud_plus", "entities": {"customer_id": [1],
+                          "amount": ["five"], "note": ["x"]}})"),
+              HasSubstr("entities.amount[0]: 'five' is not a float64"));
+  EXPECT_THAT(message(R"({"feature_service": "fraud_plus", "entities": {"customer_id": [1]},
+                          "request_context": {"amount": [1, 2]}})"),
+              HasSubstr("request_context.amount has 2 values, entities.customer_id has 1"));
+  EXPECT_THAT(message(R"({"feature_service": "fraud_plus", "entities": {"customer_id": [1]},
+                          "request_context": {"amount": [[1]]}})"),
+              HasSubstr("request_context.amount[0]: expected a number, string, bool or null"));
+  const StatusOr<json> unknown =
+      Get(R"({"features": ["txn:shar"], "entities": {"customer_id": [1]}})", 0);
+  EXPECT_EQ(unknown.status().code(), absl::StatusCode::kNotFound);
+  EXPECT_THAT(unknown.status().message(), HasSubstr("Did you mean 'share'?"));
 }
 
 }  // namespace

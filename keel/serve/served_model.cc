@@ -142,7 +142,8 @@ ServedModel::Scratch& ServedModel::ThreadScratch() const {
 }
 
 StatusOr<Table> ServedModel::Score(const InputBatch& batch) const {
-  return fetched_.empty() ? ScoreModelInputs(batch) : ScoreWithOnlineFeatures(batch);
+  return fetched_.empty() && computed_.empty() ? ScoreModelInputs(batch)
+                                               : ScoreWithOnlineFeatures(batch);
 }
 
 StatusOr<Table> ServedModel::ScoreModelInputs(const InputBatch& batch) const {

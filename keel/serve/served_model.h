@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "keel/base/status.h"
@@ -58,7 +59,9 @@ class ServedModel {
   // Any model. When the bundle names a feature service, the model's inputs
   // that are features of it ("view__feature") are read from `features`'
   // online store for each request row, by the views' join keys, which the
-  // request sends instead (inputs() lists what a request sends).
+  // request sends instead (inputs() lists what a request sends). Inputs that
+  // are on-demand features are computed per row from the request fields of
+  // their views (request inputs too) and the features they read.
   // Errors: FailedPrecondition when the bundle names a service and
   // `features` is null (keel serve needs --online-features) or does not
   // define it; InvalidArgument when a fetched input's type differs from the
@@ -74,8 +77,9 @@ class ServedModel {
   const learn::Bundle& bundle() const { return bundle_; }
   // The raw inputs a request sends (name, type, nullable): the bundle's
   // inputs that its pipeline reads (bundles from before manifests listed
-  // only those may list more), less those fetched from the online store,
-  // plus the join keys that fetch needs.
+  // only those may list more), less those fetched from the online store or
+  // computed on demand, plus the join keys that fetch needs and the request
+  // fields of the on-demand views.
   const Schema& inputs() const { return inputs_; }
   // The feature service whose features are fetched online ("" if none).
   const std::string& feature_service() const { return bundle_.manifest().feature_service; }
@@ -117,7 +121,17 @@ class ServedModel {
     features::OnlineView view;
     std::vector<int> key_inputs;        // request input of each join key
     std::vector<std::string> features;  // features read
-    std::vector<int> model_inputs;      // model input each one fills
+    // Model input each one fills; -1 for one read only for an on-demand view.
+    std::vector<int> model_inputs;
+  };
+  // One on-demand view computed for each request (features/on_demand.h).
+  struct ComputedView {
+    const features::OnDemandView* view = nullptr;  // owned by features_
+    std::vector<int> features;                     // indices into view->features
+    std::vector<int> model_inputs;                 // model input each one fills
+    // Per slot of view->inputs: {-1, request input} for a request field,
+    // {fetched view, index into its features} for a feature it reads.
+    std::vector<std::pair<int, int>> slots;
   };
 
   ModelVersionRecord record_;
@@ -125,6 +139,7 @@ class ServedModel {
   Schema model_inputs_;
   Schema inputs_;  // what a request sends
   std::vector<FetchedView> fetched_;
+  std::vector<ComputedView> computed_;
   std::vector<int> request_to_model_;  // request input -> model input, or -1
   const FeatureEndpoints* features_ = nullptr;
   Schema output_schema_;
