@@ -112,6 +112,11 @@ step "Keep them online too: each user's events of the last 7 days before the end
   "$keel" features materialize --view user_velocity --start 2024-01-01 --end 2024-04-01
 step "Online, as of that moment: the same numbers the training set would have at that time" \
   "$keel" features get-online --service user_velocity --entity user_id=1 --at 2024-04-01T00:00:00
+step "An on-demand view: features computed at request time from the request (amount) and stored features" \
+  "$keel" features describe txn_context
+step "Computed for a request: user 1 spending 870" \
+  "$keel" features get-online --service fraud_plus --entity user_id=1 --entity amount=870 \
+  --at 2024-04-01T00:00:00
 
 printf '\n%s==> Serve the feature-store model: requests carry the user id, the server fetches the profile%s\n' "$bold" "$plain"
 start_server --model fraud_features --online-features
@@ -131,5 +136,10 @@ step "Push a new snapshot for user 1 as it happens" \
 step "The server reads the pushed values at once" \
   post /v1/features '{"feature_service": "fraud_user", "entities": {"user_id": [1]}}'
 stop_server
+
+step "The whole flow as a batch pipeline (examples/fraud/pipeline.yaml): each step runs unless its inputs' versions are those of its last successful run" \
+  "$keel" pipeline run "$root/examples/fraud/pipeline.yaml"
+step "Again: nothing changed, so every step is cached (keel pipeline schedule runs it by cron)" \
+  "$keel" pipeline run "$root/examples/fraud/pipeline.yaml"
 
 printf '\nQuickstart finished. Workspace: %s\n' "$workspace"

@@ -128,6 +128,7 @@ int Main(int argc, char** argv) {
   AddTransformCommand(app, context);
   AddModelsCommand(app, context);
   AddFeaturesCommand(app, context);
+  AddPipelineCommand(app, context);
   AddServeCommand(app, context);
 
   if (argc <= 1) {

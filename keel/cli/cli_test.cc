@@ -66,7 +66,7 @@ TEST_F(CliTest, UnknownCommandSuggestsTheClosest) {
       r.err,
       HasSubstr("keel: error: unknown command 'inti' for 'keel'. Did you mean "
                 "'init'? Commands: init, config, datagen, ingest, datasets, train, evaluate, "
-                "predict, transform, models, runs, features, serve."));
+                "predict, transform, models, runs, features, pipeline, serve."));
   r = Keel({"config", "shwo"});
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_THAT(r.err, HasSubstr("unknown command 'shwo' for 'keel config'. Did you mean 'show'?"));

@@ -20,6 +20,7 @@ void AddTransformCommand(CLI::App& app, CommandContext& context);
 void AddServeCommand(CLI::App& app, CommandContext& context);
 void AddModelsCommand(CLI::App& app, CommandContext& context);
 void AddFeaturesCommand(CLI::App& app, CommandContext& context);
+void AddPipelineCommand(CLI::App& app, CommandContext& context);
 
 }  // namespace keel::cli
 

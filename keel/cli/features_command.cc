@@ -68,6 +68,20 @@ json ViewJson(const FeatureDefinitions& defs, const features::FeatureView& v) {
           {"features", TypedJson(v.features)}};
 }
 
+json OnDemandJson(const features::OnDemandView& v) {
+  json features = json::array();
+  for (const auto& f : v.features) {
+    features.push_back({{"name", f.name}, {"type", TypeName(f.type)}, {"expression", f.expression}});
+  }
+  json reads = json::array();
+  for (const auto& r : v.feature_inputs) reads.push_back(absl::StrCat(r.view, ":", r.feature));
+  return {{"kind", "on_demand_view"},
+          {"name", v.name},
+          {"request_fields", TypedJson(v.request_fields)},
+          {"reads", reads},
+          {"features", features}};
+}
+
 json ServiceJson(const features::FeatureService& s) {
   json refs = json::array();
   for (const auto& f : s.features) {
@@ -137,11 +151,14 @@ Status List(CommandContext& context) {
   KEEL_ASSIGN_OR_RETURN(auto latest, LoadLatest(*lake));
   const auto& [record, defs] = latest;
   if (context.options().json) {
-    json views = json::array(), services = json::array();
+    json views = json::array(), on_demand = json::array(), services = json::array();
     for (const auto& v : defs.views) views.push_back(ViewJson(defs, v));
+    for (const auto& v : defs.on_demand_views) on_demand.push_back(OnDemandJson(v));
     for (const auto& s : defs.services) services.push_back(ServiceJson(s));
-    context.PrintJson(
-        {{"version", record.version}, {"feature_views", views}, {"services", services}});
+    context.PrintJson({{"version", record.version},
+                       {"feature_views", views},
+                       {"on_demand_views", on_demand},
+                       {"services", services}});
     return absl::OkStatus();
   }
   context.Print(
@@ -151,6 +168,9 @@ Status List(CommandContext& context) {
   for (const auto& v : defs.views) {
     rows.push_back({"feature_view", v.name, absl::StrJoin(v.entities, ","), v.source, v.ttl_text,
                     absl::StrCat(v.features.size())});
+  }
+  for (const auto& v : defs.on_demand_views) {
+    rows.push_back({"on_demand_view", v.name, "", "(request)", "", absl::StrCat(v.features.size())});
   }
   for (const auto& s : defs.services) {
     rows.push_back({"service", s.name, "", "", "", absl::StrCat(s.features.size())});
@@ -166,11 +186,14 @@ Status Describe(CommandContext& context, const std::string& name) {
   json j;
   if (const auto* v = defs.FindView(name)) {
     j = ViewJson(defs, *v);
+  } else if (const auto* od = defs.FindOnDemandView(name)) {
+    j = OnDemandJson(*od);
   } else if (const auto* s = defs.FindService(name)) {
     j = ServiceJson(*s);
   } else {
     std::vector<std::string> names;
     for (const auto& v : defs.views) names.push_back(v.name);
+    for (const auto& v : defs.on_demand_views) names.push_back(v.name);
     for (const auto& s : defs.services) names.push_back(s.name);
     return AsUsageError(absl::NotFoundError(absl::StrCat(
         "no feature view or service '", name, "' in feature definitions version ", record.version,
@@ -208,6 +231,21 @@ Status Describe(CommandContext& context, const std::string& name) {
         }
       }
       rows.push_back({f["name"].get<std::string>(), f["type"].get<std::string>(), computed});
+    }
+    context.Print(FormatRows(rows));
+  } else if (j["kind"] == "on_demand_view") {
+    context.Print(absl::StrFormat("on-demand view %s (definitions version %d)", name,
+                                  record.version));
+    std::vector<std::string> fields;
+    for (const auto& f : j["request_fields"]) {
+      fields.push_back(
+          absl::StrCat(f["name"].get<std::string>(), " ", f["type"].get<std::string>()));
+    }
+    context.Print(absl::StrCat("  request fields  ", absl::StrJoin(fields, ", ")));
+    std::vector<std::vector<std::string>> rows = {{"FEATURE", "TYPE", "EXPRESSION"}};
+    for (const auto& f : j["features"]) {
+      rows.push_back({f["name"].get<std::string>(), f["type"].get<std::string>(),
+                      f["expression"].get<std::string>()});
     }
     context.Print(FormatRows(rows));
   } else {
@@ -371,7 +409,8 @@ void AddFeaturesCommand(CLI::App& app, CommandContext& context) {
   context.Bind(list, [&context]() { return List(context); });
 
   auto name = std::make_shared<std::string>();
-  CLI::App* describe = cmd->add_subcommand("describe", "A feature view or service");
+  CLI::App* describe =
+      cmd->add_subcommand("describe", "A feature view, on-demand view or service");
   describe->add_option("name", *name, "View or service name")->required()->type_name("NAME");
   context.Bind(describe, [&context, name]() { return Describe(context, *name); });
 

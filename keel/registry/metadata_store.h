@@ -182,6 +182,25 @@ class MetadataStore {
   // Every materialisation, newest first (`view` empty: of every view).
   virtual StatusOr<std::vector<MaterializationRecord>> ListMaterializations(
       std::string_view view) = 0;
+
+  // ---- Pipeline runs (keel/pipeline): one row per step per run.
+
+  // Records one step's outcome; returns it with id set (and finished_at_us
+  // = now when 0). Errors: InvalidArgument for an empty pipeline, run id or
+  // step name.
+  virtual StatusOr<PipelineStepRunRecord> AddPipelineStepRun(
+      const PipelineStepRunRecord& record) = 0;
+  // The newest succeeded run of `step` of `pipeline` under `cache_key`;
+  // nullopt when there is none.
+  virtual StatusOr<std::optional<PipelineStepRunRecord>> FindSucceededPipelineStep(
+      std::string_view pipeline, std::string_view step, std::string_view cache_key) = 0;
+  // The step rows of the newest `max_runs` runs of `pipeline` (<= 0: all),
+  // newest run first, each run's steps in the order they were recorded.
+  // Empty when the pipeline never ran.
+  virtual StatusOr<std::vector<PipelineStepRunRecord>> ListPipelineStepRuns(
+      std::string_view pipeline, int64_t max_runs) = 0;
+  // Every pipeline with at least one recorded step, sorted.
+  virtual StatusOr<std::vector<std::string>> ListPipelines() = 0;
 };
 
 // Opens the store at `uri`: "sqlite://PATH" (PATH relative to `base_dir`

@@ -32,7 +32,7 @@ TEST(MetadataStoreTest, RecordsListsAndFindsVersions) {
   auto store = OpenMetadataStore("sqlite://.keel/keel.db", dir.path());
   ASSERT_TRUE(store.ok()) << store.status();
   EXPECT_TRUE(PathExists(dir.path() + "/.keel/keel.db"));
-  EXPECT_EQ((*store)->schema_version(), 4);
+  EXPECT_EQ((*store)->schema_version(), 5);
 
   EXPECT_TRUE(*(*store)->AddDatasetVersion(Version("txns", "aaa111", 5)));
   EXPECT_TRUE(*(*store)->AddDatasetVersion(Version("txns", "bbb222", 6)));

@@ -39,6 +39,30 @@ StatusOr<RunStatus> ParseRunStatus(std::string_view name) {
                                                  "'; known: running, finished, failed, killed"));
 }
 
+std::string_view PipelineStepStatusName(PipelineStepStatus status) {
+  switch (status) {
+    case PipelineStepStatus::kSucceeded:
+      return "succeeded";
+    case PipelineStepStatus::kFailed:
+      return "failed";
+    case PipelineStepStatus::kCached:
+      return "cached";
+    case PipelineStepStatus::kSkipped:
+      return "skipped";
+  }
+  return "unknown";
+}
+
+StatusOr<PipelineStepStatus> ParsePipelineStepStatus(std::string_view name) {
+  for (PipelineStepStatus s : {PipelineStepStatus::kSucceeded, PipelineStepStatus::kFailed,
+                               PipelineStepStatus::kCached, PipelineStepStatus::kSkipped}) {
+    if (PipelineStepStatusName(s) == name) return s;
+  }
+  return absl::InvalidArgumentError(absl::StrCat("unknown pipeline step status '",
+                                                 std::string(name),
+                                                 "'; known: succeeded, failed, cached, skipped"));
+}
+
 Status ValidateRegistryName(std::string_view what, std::string_view name) {
   if (name.empty() || name.size() > kMaxNameLength) {
     return absl::InvalidArgumentError(absl::StrCat(std::string(what), " '", std::string(name),

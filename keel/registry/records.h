@@ -120,6 +120,35 @@ struct MaterializationRecord {
   int64_t finished_at_us = 0;       // set by the store when 0
 };
 
+// What became of one step in one pipeline run (`keel pipeline run`).
+enum class PipelineStepStatus {
+  kSucceeded,  // ran and exited 0
+  kFailed,     // ran and failed (or could not be started)
+  kCached,     // not run: a succeeded run with the same cache key still holds
+  kSkipped,    // not run: a step it depends on failed, or the run was stopped
+};
+// "succeeded", "failed", "cached", "skipped".
+std::string_view PipelineStepStatusName(PipelineStepStatus status);
+// The inverse of PipelineStepStatusName. Errors: InvalidArgument listing the
+// names.
+StatusOr<PipelineStepStatus> ParsePipelineStepStatus(std::string_view name);
+
+// One step of one pipeline run. The rows of a run share `run_id`; the
+// registry does not interpret `outputs_json` (keel/pipeline does).
+struct PipelineStepRunRecord {
+  int64_t id = 0;         // assigned by AddPipelineStepRun, increasing
+  std::string pipeline;   // the pipeline's name (from pipeline.yaml)
+  std::string run_id;     // the pipeline run ("20240310T143000Z-3f2a")
+  std::string step;       // the step's name
+  std::string cache_key;  // 64 hex characters; "" for a step never cached
+  PipelineStepStatus status = PipelineStepStatus::kSucceeded;
+  int64_t started_at_us = 0;   // microseconds since the Unix epoch
+  int64_t finished_at_us = 0;  // set by the store when 0
+  std::string outputs_json;    // what the step produced (JSON text)
+  std::string log_path;        // its stderr, for people
+  std::string message;         // why it failed or was skipped; what a cached step reused
+};
+
 // A parsed "name", "name@3" or "name@production".
 struct ModelRef {
   std::string model;

@@ -176,6 +176,24 @@ CREATE TABLE feature_materializations (
 );
 CREATE INDEX feature_materializations_by_view ON feature_materializations(store, view, end_us);
 )sql"},
+      {5, "pipeline step runs (keel pipeline: cache keys and outcomes)",
+       R"sql(
+CREATE TABLE pipeline_step_runs (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  pipeline TEXT NOT NULL,
+  run_id TEXT NOT NULL,
+  step TEXT NOT NULL,
+  cache_key TEXT NOT NULL,
+  status TEXT NOT NULL,
+  started_at_us INTEGER NOT NULL,
+  finished_at_us INTEGER NOT NULL,
+  outputs_json TEXT NOT NULL,
+  log_path TEXT NOT NULL,
+  message TEXT NOT NULL
+);
+CREATE INDEX pipeline_step_runs_by_key ON pipeline_step_runs (pipeline, step, cache_key, id);
+CREATE INDEX pipeline_step_runs_by_run ON pipeline_step_runs (pipeline, run_id, id);
+)sql"},
   };
   return *migrations;
 }

@@ -70,6 +70,14 @@ class SqliteMetadataStore final : public MetadataStore {
   StatusOr<MaterializationRecord> AddMaterialization(const MaterializationRecord& record) override;
   StatusOr<std::optional<int64_t>> MaterializationWatermark(std::string_view store,
                                                             std::string_view view) override;
+
+  // Pipeline runs (sqlite_pipelines.cc).
+  StatusOr<PipelineStepRunRecord> AddPipelineStepRun(const PipelineStepRunRecord& record) override;
+  StatusOr<std::optional<PipelineStepRunRecord>> FindSucceededPipelineStep(
+      std::string_view pipeline, std::string_view step, std::string_view cache_key) override;
+  StatusOr<std::vector<PipelineStepRunRecord>> ListPipelineStepRuns(std::string_view pipeline,
+                                                                    int64_t max_runs) override;
+  StatusOr<std::vector<std::string>> ListPipelines() override;
   StatusOr<std::vector<MaterializationRecord>> ListMaterializations(
       std::string_view view) override;
 

@@ -31,7 +31,7 @@ TEST(SqliteMetadataStoreTest, UpgradesAVersion1RegistryInPlace) {
   }
   auto store = SqliteMetadataStore::Open(path);
   ASSERT_TRUE(store.ok()) << store.status();
-  EXPECT_EQ((*store)->schema_version(), 4);
+  EXPECT_EQ((*store)->schema_version(), 5);
   std::vector<DatasetRecord> datasets = *(*store)->ListDatasets();
   ASSERT_EQ(datasets.size(), 1u);
   EXPECT_EQ(datasets[0].latest.version, data.version);
@@ -54,7 +54,7 @@ TEST(SqliteMetadataStoreTest, UpgradesAVersion1RegistryInPlace) {
   // Reopening does not migrate again.
   auto again = SqliteMetadataStore::Open(path);
   ASSERT_TRUE(again.ok()) << again.status();
-  EXPECT_EQ((*again)->schema_version(), 4);
+  EXPECT_EQ((*again)->schema_version(), 5);
   EXPECT_EQ((*again)->ListModels()->size(), 1u);
 }
 
