@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/str_split.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "keel/base/files.h"
@@ -265,6 +266,54 @@ TEST_F(FeaturesCliTest, DiffShowsWhatAnApplyWouldChangeAndBetweenVersions) {
   CommandResult missing = Keel({"features", "diff", "--to", "9"});
   EXPECT_EQ(missing.exit_code, 2);
   EXPECT_THAT(missing.err, HasSubstr("no feature definitions version 9; versions 1..2 exist"));
+}
+
+// A source may be a SQL query (here SQLite, a path relative to the
+// workspace): get-historical and materialize read the query's result.
+TEST_F(FeaturesCliTest, ASqlSourceFeedsTrainingSetsAndTheOnlineStore) {
+  CommandResult db = testing::RunCommand(
+      {"python3", "-c",
+       "import sqlite3; c = sqlite3.connect('shop.db'); "
+       "c.execute('CREATE TABLE s (customer_id INTEGER, event_time TIMESTAMP, spend REAL, n INTEGER)'); "
+       "c.executemany('INSERT INTO s VALUES (?, ?, ?, ?)', ["
+       "(1, '2024-01-01T00:00:00Z', 10.5, 1), (1, '2024-01-02T00:00:00Z', 21.5, 3), "
+       "(2, '2024-01-01T00:00:00Z', 7.25, 9)]); c.commit()"},
+      {.cwd = dir_.path()});
+  ASSERT_EQ(db.exit_code, 0) << db.err;
+  std::string sql_defs = kDefinitions;
+  const std::string lake_source =
+      "    dataset: stats\n    timestamp_field: event_time\n    created_timestamp_field: created\n";
+  ASSERT_NE(sql_defs.find(lake_source), std::string::npos);
+  sql_defs.replace(sql_defs.find(lake_source), lake_source.size(),
+                   "    sql: sqlite://shop.db\n"
+                   "    query: SELECT customer_id, event_time, spend, n AS orders FROM s\n"
+                   "    timestamp_field: event_time\n");
+  Write("sql.yaml", sql_defs);
+  CommandResult applied = Keel({"features", "apply", "sql.yaml"});
+  ASSERT_EQ(applied.exit_code, 0) << applied.err;
+
+  // A TIMESTAMP-declared column comes typed (keel/sql parses its text).
+  json hist = KeelJson({"features", "get-historical", "--entities", "entities.csv", "--service",
+                        "fraud", "--out", "h.jsonl"});
+  ASSERT_EQ(hist["rows"], 6) << hist.dump();
+  const std::vector<std::string> lines =
+      absl::StrSplit(*ReadFile(dir_.path() + "/h.jsonl"), "\n", absl::SkipEmpty());
+  ASSERT_EQ(lines.size(), 6u);
+  EXPECT_EQ(json::parse(lines[0])["stats__spend"], 21.5);  // customer 1 at 2024-01-02
+  EXPECT_EQ(json::parse(lines[1])["stats__orders"], 1);    // 2024-01-01T12:00
+  EXPECT_TRUE(json::parse(lines[5])["stats__spend"].is_null());  // customer 3: unknown
+  json m = KeelJson({"features", "materialize", "--start", "2023-01-01", "--end", "2024-01-03"});
+  EXPECT_EQ(m["feature_views"][0]["source_dataset"], "sql:sqlite://shop.db");
+  EXPECT_EQ(m["feature_views"][0]["entities_written"], 2);
+  json online = KeelJson({"features", "get-online", "--service", "fraud", "--entity",
+                          "customer_id=1", "--at", "2024-01-02T12:00:00"});
+  EXPECT_EQ(online["results"][1]["values"], json::parse("[21.5]"));
+
+  Write("bad.yaml", "entities: []\nsources:\n  - {name: s, dataset: d, sql: 'sqlite://x.db', "
+                    "query: 'SELECT 1', timestamp_field: t}\n");
+  CommandResult bad = Keel({"features", "apply", "bad.yaml"});
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_THAT(bad.err, HasSubstr("bad.yaml:3:5: source 's': give either 'dataset'"));
 }
 
 }  // namespace

@@ -20,6 +20,7 @@
 #include "keel/features/diff.h"
 #include "keel/features/historical.h"
 #include "keel/lake/partition.h"
+#include "keel/sql/sql_source.h"
 
 namespace keel::cli {
 namespace {
@@ -61,6 +62,8 @@ json ViewJson(const FeatureDefinitions& defs, const features::FeatureView& v) {
           {"source",
            {{"name", s.name},
             {"dataset", s.dataset},
+            {"sql", RedactUri(s.sql)},
+            {"query", s.query},
             {"timestamp_field", s.timestamp_field},
             {"created_timestamp_field", s.created_timestamp_field}}},
           {"ttl", v.ttl_text},
@@ -105,6 +108,29 @@ StatusOr<std::pair<FeatureDefinitionsRecord, FeatureDefinitions>> LoadLatestFeat
   KEEL_ASSIGN_OR_RETURN(FeatureDefinitions defs,
                         FeatureDefinitions::Parse(latest->yaml_text, latest->source));
   return std::make_pair(*std::move(latest), std::move(defs));
+}
+
+StatusOr<Table> ReadFeatureSource(CommandContext& context, Lake& lake,
+                                  const features::Source& source, std::string* described) {
+  if (source.sql.empty()) {
+    KEEL_ASSIGN_OR_RETURN(DatasetVersionRecord version, lake.Resolve(source.dataset));
+    *described = absl::StrCat(version.dataset, "@", version.version.substr(0, 12));
+    return lake.ReadTable(version);
+  }
+  std::string uri = source.sql;
+  const std::string kSqlite = "sqlite://";
+  if (uri.starts_with(kSqlite) && !uri.starts_with("sqlite:///")) {
+    KEEL_ASSIGN_OR_RETURN(Workspace * ws, context.workspace());
+    uri = absl::StrCat(kSqlite, ws->Resolve(uri.substr(kSqlite.size())));
+  }
+  *described = absl::StrCat("sql:", RedactUri(source.sql));
+  StatusOr<Table> rows = RunQuery(uri, source.query);
+  if (!rows.ok()) {
+    return absl::Status(rows.status().code(),
+                        absl::StrCat("source '", source.name, "' (", RedactUri(source.sql),
+                                     "): ", rows.status().message()));
+  }
+  return rows;
 }
 
 namespace {
@@ -364,8 +390,8 @@ Status GetHistorical(CommandContext& context, const HistoricalArgs& args) {
   }));
   KEEL_ASSIGN_OR_RETURN(Table entities, ConcatTables(chunks));
   auto read = [&](const features::Source& source) -> StatusOr<Table> {
-    KEEL_ASSIGN_OR_RETURN(DatasetVersionRecord version, lake->Resolve(source.dataset));
-    return lake->ReadTable(version);
+    std::string described;
+    return ReadFeatureSource(context, *lake, source, &described);
   };
   StatusOr<Table> result =
       features::GetHistoricalFeatures(defs, args.service, entities, args.timestamp_column, read);

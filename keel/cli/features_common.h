@@ -19,6 +19,14 @@ namespace keel::cli {
 StatusOr<std::pair<FeatureDefinitionsRecord, features::FeatureDefinitions>>
 LoadLatestFeatureDefinitions(Lake& lake);
 
+// The rows of `source`: its lake dataset (the latest version, or the pinned
+// one), or the result of its SQL query (a relative sqlite:// path is taken
+// from the workspace root). `*described` gets "NAME@VERSION" (12 hex
+// digits) or "sql:<redacted URI>". Errors: the lake's or the database's,
+// naming the source.
+StatusOr<Table> ReadFeatureSource(CommandContext& context, Lake& lake,
+                                  const features::Source& source, std::string* described);
+
 // materialize, materialize-incremental, get-online and stream, under `features`.
 void AddFeaturesOnlineCommands(CLI::App& features, CommandContext& context);
 

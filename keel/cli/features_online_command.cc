@@ -112,8 +112,8 @@ Status Materialize(CommandContext& context, const MaterializeArgs& args) {
       continue;
     }
     const features::Source& source = *defs.FindSource(view->source);
-    KEEL_ASSIGN_OR_RETURN(DatasetVersionRecord version, lake->Resolve(source.dataset));
-    KEEL_ASSIGN_OR_RETURN(Table rows, lake->ReadTable(version));
+    std::string described;
+    KEEL_ASSIGN_OR_RETURN(Table rows, ReadFeatureSource(context, *lake, source, &described));
     Progress progress(absl::StrCat("materialize ", view->name), 0, "entities",
                       context.progress_options());
     KEEL_ASSIGN_OR_RETURN(
@@ -125,8 +125,7 @@ Status Materialize(CommandContext& context, const MaterializeArgs& args) {
                                .store = store_id,
                                .start_us = from,
                                .end_us = end,
-                               .source_dataset = absl::StrCat(version.dataset, "@",
-                                                              version.version.substr(0, 12)),
+                               .source_dataset = described,
                                .rows = stats.rows_in_window,
                                .entities = stats.entities,
                                .definitions_version = record.version};

@@ -153,6 +153,10 @@ StatusOr<std::vector<Resource>> WorkspaceResolver::Underlying(const Resource& r)
       features::FeatureDefinitions::Parse(latest->yaml_text, latest->source);
   if (!defs.ok()) return out;
   for (const features::Source& source : defs->sources) {
+    if (!source.sql.empty()) {  // a database Keel cannot version: never cached
+      out.push_back({ResourceKind::kExternal, source.sql, source.sql});
+      continue;
+    }
     out.push_back({ResourceKind::kDataset, source.dataset.substr(0, source.dataset.find('@')),
                    source.dataset});
   }

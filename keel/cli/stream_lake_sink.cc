@@ -61,6 +61,12 @@ StatusOr<Table> UnionByName(const std::vector<Table>& tables, const std::string&
 StatusOr<std::string> LakeEventSink::DatasetFor(const features::FeatureView& view) const {
   if (!dataset_.empty()) return dataset_;
   const features::Source& source = *definitions_.FindSource(view.source);
+  if (!source.sql.empty()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "feature view '", view.name, "' reads a SQL query (source '", source.name,
+        "'), which streamed events cannot be appended to; give --offline-dataset NAME to keep "
+        "them in the lake, or --offline-dataset none"));
+  }
   KEEL_ASSIGN_OR_RETURN(DatasetRef ref, ParseDatasetRef(source.dataset));
   if (!ref.version.empty()) {
     return absl::FailedPreconditionError(absl::StrCat(

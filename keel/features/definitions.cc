@@ -221,10 +221,28 @@ class Parser {
     s.where = Where(node);
     KEEL_ASSIGN_OR_RETURN(s.name, Name(node, "source"));
     const std::string label = absl::StrCat("source '", s.name, "': ");
-    KEEL_RETURN_IF_ERROR(CheckKeys(
-        node, {"name", "dataset", "timestamp_field", "created_timestamp_field", "description"},
-        label));
-    KEEL_ASSIGN_OR_RETURN(s.dataset, Scalar(node, "dataset", label));
+    KEEL_RETURN_IF_ERROR(CheckKeys(node,
+                                   {"name", "dataset", "sql", "query", "timestamp_field",
+                                    "created_timestamp_field", "description"},
+                                   label));
+    KEEL_ASSIGN_OR_RETURN(s.dataset, Scalar(node, "dataset", label, false));
+    KEEL_ASSIGN_OR_RETURN(s.sql, Scalar(node, "sql", label, false));
+    KEEL_ASSIGN_OR_RETURN(s.query, Scalar(node, "query", label, false));
+    if (s.dataset.empty() == s.sql.empty()) {
+      return Error(node, absl::StrCat(label, "give either 'dataset' (a lake dataset) or 'sql' "
+                                             "(sqlite://PATH.db or postgresql://...) with 'query'"));
+    }
+    if (!s.sql.empty()) {
+      if (!s.sql.starts_with("sqlite://") && !s.sql.starts_with("postgresql://") &&
+          !s.sql.starts_with("postgres://")) {
+        return Error(node["sql"], absl::StrCat(label, "sql: expected sqlite://PATH.db or "
+                                                      "postgresql://USER@HOST:PORT/DB, found '",
+                                               s.sql, "'"));
+      }
+      if (s.query.empty()) return Error(node, absl::StrCat(label, "missing 'query' for 'sql'"));
+    } else if (!s.query.empty()) {
+      return Error(node["query"], absl::StrCat(label, "'query' needs 'sql' (a database URI)"));
+    }
     KEEL_ASSIGN_OR_RETURN(s.timestamp_field, Scalar(node, "timestamp_field", label));
     KEEL_ASSIGN_OR_RETURN(s.created_timestamp_field,
                           Scalar(node, "created_timestamp_field", label, false));

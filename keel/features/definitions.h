@@ -32,9 +32,12 @@ struct Entity {
 };
 
 // Where feature rows come from: a lake dataset with an event-time column.
+// Exactly one of `dataset` and (`sql`, `query`) is set.
 struct Source {
   std::string name;
   std::string dataset;                  // NAME or NAME@VERSION (lake reference)
+  std::string sql;    // or a database: sqlite://PATH.db, postgresql://... (keel/sql)
+  std::string query;  // with `sql`: the query whose result is the rows
   std::string timestamp_field;          // the rows' event time (timestamp)
   std::string created_timestamp_field;  // optional tie-break ("" = none)
   std::string where;

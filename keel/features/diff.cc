@@ -86,6 +86,8 @@ std::vector<DefinitionChange> DiffDefinitions(const FeatureDefinitions& before,
       "source", before.sources, after.sources,
       [](const Source& b, const Source& a, std::vector<std::string>* d) {
         Field("dataset", b.dataset, a.dataset, d);
+        Field("sql", b.sql, a.sql, d);
+        Field("query", b.query, a.query, d);
         Field("timestamp_field", b.timestamp_field, a.timestamp_field, d);
         Field("created_timestamp_field", b.created_timestamp_field, a.created_timestamp_field, d);
       },
