@@ -123,30 +123,6 @@ StatusOr<Column> TypedColumn(const Table& table, const std::string& name,
   return c;
 }
 
-void AppendValue(const FeatureValue& v, ColumnBuilder* b) {
-  if (v.is_null) {
-    b->AppendNull();
-    return;
-  }
-  switch (v.type) {
-    case DataType::kBool:
-      b->AppendBool(v.int_value != 0);
-      return;
-    case DataType::kInt64:
-      b->AppendInt64(v.int_value);
-      return;
-    case DataType::kTimestamp:
-      b->AppendTimestamp(v.int_value);
-      return;
-    case DataType::kFloat64:
-      b->AppendFloat64(v.float_value);
-      return;
-    case DataType::kString:
-      b->AppendString(v.string_value);
-      return;
-  }
-}
-
 }  // namespace
 
 int EventLog::ColumnIndex(std::string_view name) const {
@@ -582,7 +558,7 @@ StatusOr<std::vector<Column>> ComputeHistoricalAggregates(
     ++next;
     const int64_t t = time.TimestampValues()[r];
     for (size_t f = 0; f < aggregations.size(); ++f) {
-      AppendValue(ComputeAggregate(log, column_of[f], *aggregations[f], t), &builders[f]);
+      AppendFeatureValue(ComputeAggregate(log, column_of[f], *aggregations[f], t), &builders[f]);
     }
   }
   std::vector<Column> out;

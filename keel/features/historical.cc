@@ -85,20 +85,10 @@ StatusOr<Table> GetHistoricalFeatures(const FeatureDefinitions& definitions,
                                    "the event time"));
   // The service's features grouped by view, views in first-use order;
   // on-demand views apart, and the features they read joined too.
-  std::vector<std::string> view_order;
-  std::map<std::string, std::vector<std::string>> by_view;
-  std::vector<std::pair<const OnDemandView*, std::vector<std::string>>> on_demand;
-  for (const FeatureRef& ref : s->features) {
-    if (const OnDemandView* computed = definitions.FindOnDemandView(ref.view)) {
-      auto it = std::find_if(on_demand.begin(), on_demand.end(),
-                             [&](const auto& p) { return p.first == computed; });
-      if (it == on_demand.end()) it = on_demand.insert(on_demand.end(), {computed, {}});
-      it->second.push_back(ref.feature);
-      continue;
-    }
-    if (by_view.count(ref.view) == 0) view_order.push_back(ref.view);
-    by_view[ref.view].push_back(ref.feature);
-  }
+  KEEL_ASSIGN_OR_RETURN(FeatureReads reads, PlanFeatureReads(definitions, s->features));
+  const std::vector<std::string>& view_order = reads.view_order;
+  std::map<std::string, std::vector<std::string>>& by_view = reads.by_view;
+  const auto& on_demand = reads.on_demand;
   for (const auto& [computed, names] : on_demand) {
     for (const TypedName& field : computed->request_fields) {
       const int index = entities.schema().IndexOf(field.name);
@@ -108,13 +98,6 @@ StatusOr<Table> GetHistoricalFeatures(const FeatureDefinitions& definitions,
         KEEL_RETURN_IF_ERROR(
             CheckColumn(entities.schema(), field.name, field.type, "the entity rows",
                         absl::StrCat("request field of on-demand view '", computed->name, "'")));
-      }
-    }
-    for (const FeatureRef& in : computed->feature_inputs) {
-      if (by_view.count(in.view) == 0) view_order.push_back(in.view);
-      std::vector<std::string>& features = by_view[in.view];
-      if (std::find(features.begin(), features.end(), in.feature) == features.end()) {
-        features.push_back(in.feature);
       }
     }
   }

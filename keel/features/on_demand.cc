@@ -14,30 +14,6 @@ namespace {
 bool IsNumber(DataType t) { return t == DataType::kInt64 || t == DataType::kFloat64; }
 std::string TypeText(DataType t) { return std::string(DataTypeName(t)); }
 
-void Append(const FeatureValue& v, ColumnBuilder* b) {
-  if (v.is_null) {
-    b->AppendNull();
-    return;
-  }
-  switch (v.type) {
-    case DataType::kBool:
-      b->AppendBool(v.int_value != 0);
-      return;
-    case DataType::kInt64:
-      b->AppendInt64(v.int_value);
-      return;
-    case DataType::kFloat64:
-      b->AppendFloat64(v.float_value);
-      return;
-    case DataType::kString:
-      b->AppendString(v.string_value);
-      return;
-    case DataType::kTimestamp:
-      b->AppendTimestamp(v.int_value);
-      return;
-  }
-}
-
 // Checks the request fields of `view`; `label` prefixes messages.
 Status CheckRequestFields(const FeatureDefinitions& definitions, const OnDemandView& view,
                           const std::string& label) {
@@ -325,11 +301,48 @@ StatusOr<std::vector<Column>> ComputeOnDemandColumns(const OnDemandView& view,
       KEEL_ASSIGN_OR_RETURN(in[s], ToInputType(ValueAt(inputs[s], r), view.inputs[s].type));
     }
     KEEL_RETURN_IF_ERROR(EvaluateOnDemandRow(view, indices, in, r, out));
-    for (size_t i = 0; i < out.size(); ++i) Append(out[i], &builders[i]);
+    for (size_t i = 0; i < out.size(); ++i) AppendFeatureValue(out[i], &builders[i]);
   }
   std::vector<Column> columns;
   for (ColumnBuilder& b : builders) columns.push_back(b.Finish());
   return columns;
+}
+
+StatusOr<FeatureReads> PlanFeatureReads(const FeatureDefinitions& definitions,
+                                        std::span<const FeatureRef> refs) {
+  FeatureReads out;
+  for (const FeatureRef& ref : refs) {
+    const FeatureView* view = definitions.FindView(ref.view);
+    const OnDemandView* computed =
+        view == nullptr ? definitions.FindOnDemandView(ref.view) : nullptr;
+    if (view == nullptr && computed == nullptr) {
+      std::vector<std::string> names;
+      for (const FeatureView& v : definitions.views) names.push_back(v.name);
+      for (const OnDemandView& v : definitions.on_demand_views) names.push_back(v.name);
+      return absl::NotFoundError(absl::StrCat("unknown feature view '", ref.view, "'.",
+                                              DidYouMean(ref.view, names),
+                                              " Views: ", absl::StrJoin(names, ", ")));
+    }
+    if (computed != nullptr) {
+      auto it = std::find_if(out.on_demand.begin(), out.on_demand.end(),
+                             [&](const auto& p) { return p.first == computed; });
+      if (it == out.on_demand.end()) it = out.on_demand.insert(out.on_demand.end(), {computed, {}});
+      it->second.push_back(ref.feature);
+      continue;
+    }
+    if (out.by_view.count(ref.view) == 0) out.view_order.push_back(ref.view);
+    out.by_view[ref.view].push_back(ref.feature);
+  }
+  for (const auto& [computed, names] : out.on_demand) {
+    for (const FeatureRef& in : computed->feature_inputs) {
+      if (out.by_view.count(in.view) == 0) out.view_order.push_back(in.view);
+      std::vector<std::string>& features = out.by_view[in.view];
+      if (std::find(features.begin(), features.end(), in.feature) == features.end()) {
+        features.push_back(in.feature);
+      }
+    }
+  }
+  return out;
 }
 
 }  // namespace keel::features

@@ -10,6 +10,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <span>
 #include <string>
 #include <string_view>
@@ -71,6 +72,20 @@ Status EvaluateOnDemandRow(const OnDemandView& view, std::span<const int> featur
 // through EvaluateOnDemandRow. Errors: NotFound for an unknown feature;
 // InvalidArgument for a column of another type (naming the input) or
 // length; EvaluateOnDemandRow's.
+// What reading `refs` takes: each feature view in first-use order with its
+// features (those asked for, then those the asked-for on-demand views read
+// and were not asked for), and the on-demand views asked for, in first-use
+// order, with their features. Shared by get-historical and online reads.
+struct FeatureReads {
+  std::vector<std::string> view_order;
+  std::map<std::string, std::vector<std::string>> by_view;
+  std::vector<std::pair<const OnDemandView*, std::vector<std::string>>> on_demand;
+};
+// Errors: NotFound for a reference to neither a feature view nor an
+// on-demand view (did-you-mean, the views).
+StatusOr<FeatureReads> PlanFeatureReads(const FeatureDefinitions& definitions,
+                                        std::span<const FeatureRef> refs);
+
 StatusOr<std::vector<Column>> ComputeOnDemandColumns(const OnDemandView& view,
                                                      std::span<const std::string> features,
                                                      std::span<const Column> inputs, int64_t rows);

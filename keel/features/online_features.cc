@@ -295,42 +295,13 @@ StatusOr<std::string> GetOnlineFeaturesJson(const FeatureDefinitions& definition
       refs.push_back({text.substr(0, colon), text.substr(colon + 1)});
     }
   }
-  std::vector<std::string> view_order;
-  std::map<std::string, std::vector<std::string>> by_view;
-  // On-demand views asked for, in first-use order, with their features.
-  std::vector<std::pair<const OnDemandView*, std::vector<std::string>>> on_demand;
-  for (const FeatureRef& ref : refs) {
-    const FeatureView* view = definitions.FindView(ref.view);
-    const OnDemandView* computed =
-        view == nullptr ? definitions.FindOnDemandView(ref.view) : nullptr;
-    if (view == nullptr && computed == nullptr) {
-      std::vector<std::string> names;
-      for (const FeatureView& v : definitions.views) names.push_back(v.name);
-      for (const OnDemandView& v : definitions.on_demand_views) names.push_back(v.name);
-      return absl::NotFoundError(absl::StrCat("unknown feature view '", ref.view, "'.",
-                                              DidYouMean(ref.view, names),
-                                              " Views: ", absl::StrJoin(names, ", ")));
-    }
-    if (computed != nullptr) {
-      auto it = std::find_if(on_demand.begin(), on_demand.end(),
-                             [&](const auto& p) { return p.first == computed; });
-      if (it == on_demand.end()) it = on_demand.insert(on_demand.end(), {computed, {}});
-      it->second.push_back(ref.feature);
-      continue;
-    }
-    if (by_view.count(ref.view) == 0) view_order.push_back(ref.view);
-    by_view[ref.view].push_back(ref.feature);
-  }
   // The features on-demand views read are read too (not shown unless asked for).
+  KEEL_ASSIGN_OR_RETURN(FeatureReads reads, PlanFeatureReads(definitions, refs));
+  std::vector<std::string>& view_order = reads.view_order;
+  std::map<std::string, std::vector<std::string>>& by_view = reads.by_view;
+  const auto& on_demand = reads.on_demand;
   std::set<std::string> request_fields;
   for (const auto& [computed, names] : on_demand) {
-    for (const FeatureRef& in : computed->feature_inputs) {
-      if (by_view.count(in.view) == 0) view_order.push_back(in.view);
-      std::vector<std::string>& features = by_view[in.view];
-      if (std::find(features.begin(), features.end(), in.feature) == features.end()) {
-        features.push_back(in.feature);
-      }
-    }
     for (const TypedName& f : computed->request_fields) request_fields.insert(f.name);
   }
 

@@ -288,6 +288,30 @@ Status DecodeRow(std::string_view bytes, std::span<const TypedName> wanted, Onli
   return absl::OkStatus();
 }
 
+void AppendFeatureValue(const FeatureValue& v, ColumnBuilder* builder) {
+  if (v.is_null) {
+    builder->AppendNull();
+    return;
+  }
+  switch (v.type) {
+    case DataType::kBool:
+      builder->AppendBool(v.int_value != 0);
+      return;
+    case DataType::kInt64:
+      builder->AppendInt64(v.int_value);
+      return;
+    case DataType::kTimestamp:
+      builder->AppendTimestamp(v.int_value);
+      return;
+    case DataType::kFloat64:
+      builder->AppendFloat64(v.float_value);
+      return;
+    case DataType::kString:
+      builder->AppendString(v.string_value);
+      return;
+  }
+}
+
 FeatureValue ValueAt(const Column& column, int64_t row) {
   FeatureValue v;
   v.type = column.type();

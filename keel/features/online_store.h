@@ -142,6 +142,8 @@ StatusOr<int64_t> DecodeRowTime(std::string_view bytes);
 
 // The value of column `column` at `row` (null when the column is null there).
 FeatureValue ValueAt(const Column& column, int64_t row);
+// The inverse: appends `v` (or a null) to `builder`, whose type must be v.type.
+void AppendFeatureValue(const FeatureValue& v, ColumnBuilder* builder);
 
 }  // namespace keel::features
 
