@@ -14,17 +14,25 @@
 namespace keel::features {
 namespace {
 
-// How the join works:
-//  1. Every usable feature row (no null key or time) gets a 64-bit hash of
-//     its keys; its top bits pick one of 2^k partitions, and the rows are
+// How the join works (entity rows are usually far fewer than feature rows, so
+// only they are sorted; the feature rows are read once, in order):
+//  1. Every usable entity row (no null key or time) gets a 64-bit hash of its
+//     keys; its top bits pick one of 2^k partitions, and the rows are
 //     scattered into their partitions (a counting sort, in parallel).
 //  2. Each partition, in parallel, maps its distinct keys to dense group ids
-//     (a hash map holding one row per key), orders its rows by (group,
-//     feature_time, created_time, row), and writes the row numbers and the
-//     times in that order over its slice of two arrays.
-//  3. Each entity row, in parallel, finds its key's group and binary-searches
-//     the group's times for the last one <= its time, then checks the TTL.
-//  4. The feature columns are gathered by the matched row numbers.
+//     (a hash map holding one row per key) and orders its rows by (group,
+//     entity_time) over its slice of two arrays: its "slots".
+//  3. The feature rows, a block at a time: each one (in parallel) finds its
+//     key's group and binary-searches the group's times for the first slot
+//     at or after its own time; it is a candidate for that slot and every
+//     later slot of the group. Then each slot (in parallel over ranges of
+//     slots) keeps its greatest candidate by (feature_time, created_time,
+//     row). A candidate already older than the TTL at that first slot is
+//     dropped: it would be too old for every later slot too.
+//  4. Each group, in parallel, carries the greatest candidate forward over
+//     its slots (a running maximum): a slot's result is the latest feature
+//     row at or before its time, kept if within the TTL.
+//  5. The feature columns are gathered by the matched row numbers.
 
 constexpr int64_t kMinRowsPerChunk = 16384;
 
@@ -45,6 +53,10 @@ class Keys {
       ints_.push_back(c.type() == DataType::kInt64 ? c.Int64Values().data() : nullptr);
     }
   }
+
+  // True when the keys are one int64 column: then Hash is a bijection of the
+  // value (each step of it is), so equal hashes mean equal keys.
+  bool HashIsKey() const { return columns_.size() == 1 && ints_[0] != nullptr; }
 
   bool AnyNull(int64_t row) const {
     for (const Column& c : columns_) {
@@ -92,8 +104,10 @@ struct KeyRefHash {
 struct KeyRefEq {
   const Keys* entity_keys;
   const Keys* feature_keys;
+  bool hash_is_key;  // both Keys' HashIsKey()
   bool operator()(const KeyRef& a, const KeyRef& b) const {
     if (a.hash != b.hash) return false;
+    if (hash_is_key) return true;
     return (a.entity ? entity_keys : feature_keys)
         ->Equal(a.row, b.entity ? *entity_keys : *feature_keys, b.row);
   }
@@ -106,6 +120,50 @@ struct Partition {
   KeyMap groups;                     // key -> group id
   std::vector<int64_t> group_begin;  // group g: [begin + gb[g], begin + gb[g + 1])
 };
+
+// A counting sort of rows [0, n) into `num_parts` partitions, in parallel,
+// keeping the rows' order within each partition. part_of(row) gives a row's
+// partition, or -1 to leave it out, and is called once per row;
+// place(row, position) is then called once per kept row with its position in
+// the partition-major output. Returns the partitions' begin positions and,
+// last, the number of rows kept (num_parts + 1 values).
+template <typename PartOf, typename Place>
+std::vector<int64_t> ScatterByPartition(ThreadPool& pool, int64_t n, int num_parts,
+                                        const PartOf& part_of, const Place& place) {
+  const int64_t num_chunks = std::max<int64_t>(1, (n + kMinRowsPerChunk - 1) / kMinRowsPerChunk);
+  const int64_t chunk_rows = std::max<int64_t>(1, (n + num_chunks - 1) / num_chunks);
+  std::vector<int16_t> parts(n);
+  std::vector<int64_t> next(num_chunks * num_parts, 0);
+  pool.ParallelFor(num_chunks, 1, [&](int64_t c0, int64_t c1) {
+    for (int64_t c = c0; c < c1; ++c) {
+      int64_t* count = &next[c * num_parts];
+      for (int64_t row = c * chunk_rows; row < std::min(n, (c + 1) * chunk_rows); ++row) {
+        parts[row] = static_cast<int16_t>(part_of(row));
+        if (parts[row] >= 0) ++count[parts[row]];
+      }
+    }
+  });
+  std::vector<int64_t> begin(num_parts + 1);
+  int64_t total = 0;  // exclusive prefix sums, partition-major
+  for (int p = 0; p < num_parts; ++p) {
+    begin[p] = total;
+    for (int64_t c = 0; c < num_chunks; ++c) {
+      const int64_t count = next[c * num_parts + p];
+      next[c * num_parts + p] = total;
+      total += count;
+    }
+  }
+  begin[num_parts] = total;
+  pool.ParallelFor(num_chunks, 1, [&](int64_t c0, int64_t c1) {
+    for (int64_t c = c0; c < c1; ++c) {
+      int64_t* position = &next[c * num_parts];
+      for (int64_t row = c * chunk_rows; row < std::min(n, (c + 1) * chunk_rows); ++row) {
+        if (parts[row] >= 0) place(row, position[parts[row]]++);
+      }
+    }
+  });
+  return begin;
+}
 
 std::string ColumnList(const Table& table) {
   std::string out;
@@ -144,6 +202,10 @@ StatusOr<Table> PointInTimeJoin(const Table& entities, const Table& feature_rows
     return absl::InvalidArgumentError(
         "point-in-time join: no join_keys given; name the entity "
         "key columns present in both tables");
+  }
+  if (options.feature_block_rows <= 0) {
+    return absl::InvalidArgumentError(absl::StrCat("point-in-time join: feature_block_rows is ",
+                                                   options.feature_block_rows, "; it must be > 0"));
   }
   if (options.ttl_us.has_value() && *options.ttl_us < 0) {
     return absl::InvalidArgumentError(
@@ -207,65 +269,49 @@ StatusOr<Table> PointInTimeJoin(const Table& entities, const Table& feature_rows
 
   const Keys entity_keys(std::move(entity_key_columns));
   const Keys feature_keys(std::move(feature_key_columns));
-  const int64_t num_features = feature_rows.num_rows();
-  const std::span<const int64_t> ftime = feature_time.TimestampValues();
 
-  // 1. Hash and partition the usable feature rows.
+  const int64_t num_entities = entities.num_rows();
+  const int64_t num_features = feature_rows.num_rows();
+  const std::span<const int64_t> etime = entity_time.TimestampValues();
+  const std::span<const int64_t> ftime = feature_time.TimestampValues();
+  auto created_at = [&](int64_t row) -> int64_t {
+    if (!created.has_value()) return 0;
+    if (created->IsNull(row)) return INT64_MIN;
+    return created->type() == DataType::kInt64 ? created->Int64Values()[row]
+                                               : created->TimestampValues()[row];
+  };
+
+  // 1. Hash and partition the usable entity rows.
   const int bits = std::clamp(
-      static_cast<int>(std::bit_width(static_cast<uint64_t>(num_features / 16384))), 0, 10);
+      static_cast<int>(std::bit_width(static_cast<uint64_t>(num_entities / 16384))), 0, 10);
   const int num_parts = 1 << bits;
   auto part_of = [bits](uint64_t h) { return bits == 0 ? 0 : static_cast<int>(h >> (64 - bits)); };
-  std::vector<uint64_t> hashes(num_features);
-  const int64_t num_chunks =
-      std::max<int64_t>(1, (num_features + kMinRowsPerChunk - 1) / kMinRowsPerChunk);
-  const int64_t chunk_rows = (num_features + num_chunks - 1) / std::max<int64_t>(1, num_chunks);
-  std::vector<int64_t> counts(num_chunks * num_parts, 0);
-  pool.ParallelFor(num_chunks, 1, [&](int64_t c0, int64_t c1) {
-    for (int64_t c = c0; c < c1; ++c) {
-      int64_t* count = &counts[c * num_parts];
-      const int64_t end = std::min(num_features, (c + 1) * chunk_rows);
-      for (int64_t row = c * chunk_rows; row < end; ++row) {
-        if (feature_time.IsNull(row) || feature_keys.AnyNull(row)) continue;
-        hashes[row] = feature_keys.Hash(row);
-        ++count[part_of(hashes[row])];
-      }
-    }
-  });
+  std::vector<uint64_t> hashes(num_entities);
+  std::vector<int64_t> slot_rows(num_entities);  // partition slices, then sorted
+  const std::vector<int64_t> part_begin = ScatterByPartition(
+      pool, num_entities, num_parts,
+      [&](int64_t row) {
+        if (entity_time.IsNull(row) || entity_keys.AnyNull(row)) return -1;
+        hashes[row] = entity_keys.Hash(row);
+        return part_of(hashes[row]);
+      },
+      [&](int64_t row, int64_t position) { slot_rows[position] = row; });
+  const int64_t num_slots = part_begin[num_parts];
+  slot_rows.resize(num_slots);
   std::vector<Partition> parts(num_parts);
-  int64_t total = 0;  // exclusive prefix sums, partition-major
   for (int p = 0; p < num_parts; ++p) {
-    parts[p].begin = total;
-    for (int64_t c = 0; c < num_chunks; ++c) {
-      const int64_t n = counts[c * num_parts + p];
-      counts[c * num_parts + p] = total;
-      total += n;
-    }
-    parts[p].end = total;
+    parts[p].begin = part_begin[p];
+    parts[p].end = part_begin[p + 1];
   }
-  std::vector<int64_t> sorted_rows(total);  // partition slices, then sorted
-  pool.ParallelFor(num_chunks, 1, [&](int64_t c0, int64_t c1) {
-    for (int64_t c = c0; c < c1; ++c) {
-      int64_t* next = &counts[c * num_parts];
-      const int64_t end = std::min(num_features, (c + 1) * chunk_rows);
-      for (int64_t row = c * chunk_rows; row < end; ++row) {
-        if (feature_time.IsNull(row) || feature_keys.AnyNull(row)) continue;
-        sorted_rows[next[part_of(hashes[row])]++] = row;
-      }
-    }
-  });
-  counts = {};
 
   // 2. Group and order each partition.
-  std::vector<int64_t> sorted_times(total);
-  const KeyRefEq eq{&entity_keys, &feature_keys};
+  std::vector<int64_t> slot_times(num_slots);
+  const KeyRefEq eq{&entity_keys, &feature_keys,
+                    entity_keys.HashIsKey() && feature_keys.HashIsKey()};
   pool.ParallelFor(num_parts, 1, [&](int64_t p0, int64_t p1) {
     struct Item {
-      int64_t time, created, row;
-      bool operator<(const Item& o) const {
-        if (time != o.time) return time < o.time;
-        if (created != o.created) return created < o.created;
-        return row < o.row;
-      }
+      int64_t time, row;
+      bool operator<(const Item& o) const { return time != o.time ? time < o.time : row < o.row; }
     };
     std::vector<uint32_t> group;
     std::vector<Item> items;
@@ -275,8 +321,8 @@ StatusOr<Table> PointInTimeJoin(const Table& entities, const Table& feature_rows
       part.groups = KeyMap(0, KeyRefHash(), eq);
       group.resize(n);
       for (int64_t i = 0; i < n; ++i) {
-        const int64_t row = sorted_rows[part.begin + i];
-        auto [it, inserted] = part.groups.try_emplace(KeyRef{row, hashes[row], false},
+        const int64_t row = slot_rows[part.begin + i];
+        auto [it, inserted] = part.groups.try_emplace(KeyRef{row, hashes[row], true},
                                                       static_cast<uint32_t>(part.groups.size()));
         group[i] = it->second;
       }
@@ -287,53 +333,98 @@ StatusOr<Table> PointInTimeJoin(const Table& entities, const Table& feature_rows
       std::vector<int64_t> next(part.group_begin.begin(), part.group_begin.end() - 1);
       items.resize(n);
       for (int64_t i = 0; i < n; ++i) {
-        const int64_t row = sorted_rows[part.begin + i];
-        int64_t c = 0;
-        if (created.has_value()) {
-          c = created->IsNull(row)                  ? INT64_MIN
-              : created->type() == DataType::kInt64 ? created->Int64Values()[row]
-                                                    : created->TimestampValues()[row];
-        }
-        items[next[group[i]]++] = Item{ftime[row], c, row};
+        const int64_t row = slot_rows[part.begin + i];
+        items[next[group[i]]++] = Item{etime[row], row};
       }
       for (size_t g = 0; g < num_groups; ++g) {
         std::sort(items.begin() + part.group_begin[g], items.begin() + part.group_begin[g + 1]);
       }
       for (int64_t i = 0; i < n; ++i) {
-        sorted_rows[part.begin + i] = items[i].row;
-        sorted_times[part.begin + i] = items[i].time;
+        slot_rows[part.begin + i] = items[i].row;
+        slot_times[part.begin + i] = items[i].time;
       }
     }
   });
   hashes = {};
 
-  // 3. Match each entity row.
-  const int64_t num_entities = entities.num_rows();
-  const std::span<const int64_t> etime = entity_time.TimestampValues();
-  std::vector<int64_t> match(num_entities);
-  pool.ParallelFor(num_entities, kMinRowsPerChunk, [&](int64_t begin, int64_t end) {
-    for (int64_t row = begin; row < end; ++row) {
-      match[row] = -1;
-      if (entity_time.IsNull(row) || entity_keys.AnyNull(row)) continue;
-      const uint64_t h = entity_keys.Hash(row);
-      const Partition& part = parts[part_of(h)];
-      auto it = part.groups.find(KeyRef{row, h, true});
-      if (it == part.groups.end()) continue;
-      const int64_t* first = sorted_times.data() + part.begin + part.group_begin[it->second];
-      const int64_t* last = sorted_times.data() + part.begin + part.group_begin[it->second + 1];
-      const int64_t t = etime[row];
-      const int64_t* pos = std::upper_bound(first, last, t);
-      if (pos == first) continue;  // every feature row is later
-      const int64_t found = *(pos - 1);
-      if (options.ttl_us.has_value() && static_cast<uint64_t>(t) - static_cast<uint64_t>(found) >
-                                            static_cast<uint64_t>(*options.ttl_us)) {
-        continue;  // the latest is older than the TTL, so is every other
+  // 3. Offer each feature row to the first slot it can serve.
+  struct Candidate {
+    int64_t time = INT64_MIN, created = INT64_MIN, row = -1;
+    bool operator<(const Candidate& o) const {
+      if (time != o.time) return time < o.time;
+      if (created != o.created) return created < o.created;
+      return row < o.row;
+    }
+  };
+  struct Offer {
+    uint64_t hash;
+    Candidate candidate;
+  };
+  std::vector<Candidate> best(num_slots);
+  const int64_t block_size = std::min(num_features, options.feature_block_rows);
+  std::vector<uint64_t> block_hashes(block_size);
+  std::vector<Offer> offers(block_size);  // the block's rows, partition-major
+  for (int64_t block = 0; block < num_features && num_slots > 0; block += block_size) {
+    const int64_t block_rows = std::min(block_size, num_features - block);
+    const std::vector<int64_t> offer_begin = ScatterByPartition(
+        pool, block_rows, num_parts,
+        [&](int64_t i) {
+          const int64_t row = block + i;
+          if (feature_time.IsNull(row) || feature_keys.AnyNull(row)) return -1;
+          block_hashes[i] = feature_keys.Hash(row);
+          return part_of(block_hashes[i]);
+        },
+        [&](int64_t i, int64_t position) {
+          const int64_t row = block + i;
+          offers[position] = Offer{block_hashes[i], {ftime[row], created_at(row), row}};
+        });
+    // Each partition owns its slots, so partitions update them in parallel.
+    pool.ParallelFor(num_parts, 1, [&](int64_t p0, int64_t p1) {
+      for (int64_t p = p0; p < p1; ++p) {
+        const Partition& part = parts[p];
+        for (int64_t o = offer_begin[p]; o < offer_begin[p + 1]; ++o) {
+          const Offer& offer = offers[o];
+          auto it = part.groups.find(KeyRef{offer.candidate.row, offer.hash, false});
+          if (it == part.groups.end()) continue;  // no entity row has its keys
+          const int64_t* first = slot_times.data() + part.begin + part.group_begin[it->second];
+          const int64_t* last = slot_times.data() + part.begin + part.group_begin[it->second + 1];
+          const int64_t t = offer.candidate.time;
+          const int64_t* pos = std::lower_bound(first, last, t);
+          if (pos == last) continue;  // every entity row is earlier
+          if (options.ttl_us.has_value() && static_cast<uint64_t>(*pos) - static_cast<uint64_t>(t) >
+                                                static_cast<uint64_t>(*options.ttl_us)) {
+            continue;
+          }
+          Candidate& slot = best[pos - slot_times.data()];
+          if (slot < offer.candidate) slot = offer.candidate;
+        }
       }
-      match[row] = sorted_rows[pos - 1 - sorted_times.data()];
+    });
+  }
+
+  // 4. Carry each group's latest candidate forward over its slots.
+  std::vector<int64_t> match(num_entities, -1);
+  pool.ParallelFor(num_parts, 1, [&](int64_t p0, int64_t p1) {
+    for (int64_t p = p0; p < p1; ++p) {
+      const Partition& part = parts[p];
+      for (size_t g = 0; g + 1 < part.group_begin.size(); ++g) {
+        Candidate latest;
+        for (int64_t s = part.begin + part.group_begin[g]; s < part.begin + part.group_begin[g + 1];
+             ++s) {
+          if (latest < best[s]) latest = best[s];
+          if (latest.row < 0) continue;
+          if (options.ttl_us.has_value() &&
+              static_cast<uint64_t>(slot_times[s]) - static_cast<uint64_t>(latest.time) >
+                  static_cast<uint64_t>(*options.ttl_us)) {
+            continue;  // too old for this slot; a later slot may get a newer one
+          }
+          match[slot_rows[s]] = latest.row;
+        }
+      }
     }
   });
 
-  // 4. Gather.
+  // 5. Gather.
   std::vector<Column> columns = entities.columns();
   for (const Column& c : feature_columns) columns.push_back(GatherOrNull(c, match, pool));
   return Table::Make(std::move(schema), std::move(columns));

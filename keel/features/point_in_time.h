@@ -37,6 +37,9 @@ struct PointInTimeOptions {
   // the feature table except the join keys, feature_time and created_time,
   // in table order.
   std::vector<std::string> features;
+  // Feature rows read per round (the join's memory for them is 8 bytes per
+  // row of a round). Tests lower it to cover several rounds. Must be > 0.
+  int64_t feature_block_rows = int64_t{1} << 20;
   // Runs the parallel parts; nullptr: ThreadPool::Default(). Not owned.
   ThreadPool* pool = nullptr;
 };
@@ -53,16 +56,18 @@ struct PointInTimeOptions {
 // tolerance=ttl, allow_exact_matches=True) of the entities sorted by time
 // with the feature rows stably sorted by [feature_time, created_time].
 //
-// Neither input is sorted or copied; the feature values are gathered once
-// into the output. Memory beyond the inputs and the output: about 24 bytes
-// per feature row and 8 per entity row. Thread-safe (inputs are immutable).
+// Neither input is sorted or copied, and the feature rows are read once in
+// order; the feature values are gathered once into the output. Memory beyond
+// the inputs and the output: about 60 bytes per entity row and 8 per feature
+// row of a round (feature_block_rows). Thread-safe (inputs are immutable).
 //
 // Errors (InvalidArgument unless said): NotFound for a join key, time or
 // feature column missing from its table (with the closest names); a join key
 // of another type than int64 or string, or of different types in the two
 // tables; a time column that is not a timestamp (created_time: timestamp or
 // int64); a feature column whose name is already an entity column (rename
-// one or list `features` explicitly); a negative ttl_us; no join keys.
+// one or list `features` explicitly); a negative ttl_us; no join keys; a
+// feature_block_rows <= 0.
 StatusOr<Table> PointInTimeJoin(const Table& entities, const Table& feature_rows,
                                 const PointInTimeOptions& options);
 
