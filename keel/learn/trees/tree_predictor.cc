@@ -132,7 +132,7 @@ Status TreePredictor::AddTree(int tree_id, const std::vector<int>& left,
     const int32_t self = root + static_cast<int32_t>(i);
     Node& node = nodes_[self];
     if (left[id] == -1) {
-      node = {std::numeric_limits<float>::quiet_NaN(), 0, self - 1, split_condition[id]};
+      node = {std::numeric_limits<float>::quiet_NaN(), 0, self, split_condition[id]};
       continue;
     }
     const int l = left[id];
@@ -141,12 +141,22 @@ Status TreePredictor::AddTree(int tree_id, const std::vector<int>& left,
         split_index[id] < 0 || split_index[id] >= num_features_ || order.size() + 2 > n) {
       return Malformed(where, absl::StrCat("node ", id, " has an invalid child or feature index"));
     }
-    node.threshold = split_condition[id];
-    node.feature = static_cast<uint32_t>(split_index[id]) | (default_left[id] ? kDefaultLeft : 0u);
-    node.left = root + static_cast<int32_t>(order.size());
+    const float t = split_condition[id];
+    node.base = root + static_cast<int32_t>(order.size());
     node.leaf = 0;
-    order.push_back(l);
-    order.push_back(r);
+    if (default_left[id]) {  // x >= t: right; else (NaN too) left
+      node.threshold = t;
+      node.feature = static_cast<uint32_t>(split_index[id]);
+      order.push_back(l);
+      order.push_back(r);
+    } else {  // -x >= nextafter(-t) (x < t): left; else (NaN too) right
+      node.threshold = t == -std::numeric_limits<float>::infinity()
+                           ? std::numeric_limits<float>::quiet_NaN()  // x < -inf never holds
+                           : std::nextafter(-t, std::numeric_limits<float>::infinity());
+      node.feature = static_cast<uint32_t>(split_index[id] + num_features_);
+      order.push_back(r);
+      order.push_back(l);
+    }
     depth.push_back(depth[i] + 1);
     depth.push_back(depth[i] + 1);
     max_depth = std::max(max_depth, depth[i] + 1);
@@ -303,19 +313,30 @@ void TreePredictor::PredictRows(const double* x, int64_t rows, double* out, bool
   const int g = num_groups_;
   const int64_t cols = num_features_;
   const int64_t block = std::max<int64_t>(1, std::min<int64_t>(64, kAccumulatorFloats / g));
-  constexpr int kLanes = 8;  // rows walked in lockstep, for memory-level parallelism
+  constexpr int kLanes = 8;  // rows (or trees, for the last rows) walked in lockstep
   float acc[kAccumulatorFloats];
+  // A block's rows widened to floats [x, -x] (see Node); grows once per thread.
+  thread_local std::vector<float> widened;
+  if (widened.size() < static_cast<size_t>(2 * cols * std::min(block, rows))) {
+    widened.resize(2 * cols * std::min(block, rows));
+  }
   const Node* nodes = nodes_.data();
-  const auto step = [nodes](const double* row, int32_t idx) {
+  const auto step = [nodes](const float* row, int32_t idx) {
     const Node& n = nodes[idx];
-    const float v = static_cast<float>(row[n.feature & ~kDefaultLeft]);
-    const bool left = (v < n.threshold) | ((v != v) & ((n.feature >> 31) != 0));
-    return n.left + 1 - static_cast<int32_t>(left);
+    return n.base + static_cast<int32_t>(row[n.feature] >= n.threshold);
   };
   const auto num_trees = static_cast<int64_t>(tree_root_.size());
   for (int64_t begin = 0; begin < rows; begin += block) {
     const int64_t n = std::min(block, rows - begin);
     const double* bx = x + begin * cols;
+    float* wx = widened.data();
+    for (int64_t r = 0; r < n; ++r) {
+      float* w = wx + r * 2 * cols;
+      for (int64_t c = 0; c < cols; ++c) {
+        w[c] = static_cast<float>(bx[r * cols + c]);
+        w[cols + c] = -w[c];
+      }
+    }
     std::fill(acc, acc + n * g, base_margin_);
     const int64_t lockstep_rows = n - n % kLanes;
     // kLanes rows walk one tree in lockstep.
@@ -325,12 +346,12 @@ void TreePredictor::PredictRows(const double* x, int64_t rows, double* out, bool
       float* tacc = acc + tree_group_[t];
       for (int64_t r = 0; r < lockstep_rows; r += kLanes) {
         int32_t idx[kLanes];
-        const double* lane = bx + r * cols;
+        const float* lane = wx + r * 2 * cols;
 #pragma GCC unroll 8
         for (int j = 0; j < kLanes; ++j) idx[j] = root;
         for (int d = 0; d < depth; ++d) {
 #pragma GCC unroll 8
-          for (int j = 0; j < kLanes; ++j) idx[j] = step(lane + j * cols, idx[j]);
+          for (int j = 0; j < kLanes; ++j) idx[j] = step(lane + j * 2 * cols, idx[j]);
         }
 #pragma GCC unroll 8
         for (int j = 0; j < kLanes; ++j) tacc[(r + j) * g] += nodes[idx[j]].leaf;
@@ -339,7 +360,7 @@ void TreePredictor::PredictRows(const double* x, int64_t rows, double* out, bool
     // The last rows (a single row, when serving): kLanes trees in lockstep,
     // their leaves then added in tree order, as XGBoost adds them.
     for (int64_t r = lockstep_rows; r < n; ++r) {
-      const double* row = bx + r * cols;
+      const float* row = wx + r * 2 * cols;
       float* racc = acc + r * g;
       int64_t t = 0;
       for (; t + kLanes <= num_trees; t += kLanes) {

@@ -70,8 +70,9 @@ class TreePredictor {
   Status Predict(const Matrix& x, Matrix* out, bool margin = false,
                  ThreadPool* pool = nullptr) const;
 
-  // One row of num_features() values into num_outputs() values. Does not
-  // allocate. Errors: InvalidArgument for wrong sizes.
+  // One row of num_features() values into num_outputs() values. Allocates
+  // only on a thread's first call (a per-thread buffer for the row as
+  // floats). Errors: InvalidArgument for wrong sizes.
   Status PredictRow(std::span<const double> x, std::span<double> out, bool margin = false) const;
 
   // The unchecked kernel: `rows` rows of num_features() doubles starting at
@@ -79,18 +80,22 @@ class TreePredictor {
   void PredictRows(const double* x, int64_t rows, double* out, bool margin) const;
 
  private:
-  // 16 bytes. An internal node goes to `left` when x < threshold, else to
-  // left + 1; a missing x goes left when the top bit of `feature` is set.
-  // A leaf points to itself (left = self - 1, threshold NaN, feature 0),
-  // so a walk of exactly the tree's depth lands on the right leaf without
-  // a branch; `leaf` holds its value.
+  // 16 bytes. Rows are scored as floats widened to 2 * num_features()
+  // values: x, then -x. Every step is `next = base + (value >= threshold)`
+  // with `value` = that widened row[feature]; a NaN compares false, so a
+  // missing value goes to `base`. A node whose missing values go left tests
+  // x >= t with its left child at `base`, its right at base + 1. One whose
+  // missing values go right tests -x >= nextafter(-t, +inf), which is
+  // x < t for every non-NaN x, with its right child at `base`, its left at
+  // base + 1. A leaf has threshold NaN and base = itself, so a walk of
+  // exactly the tree's depth lands on the right leaf without a branch;
+  // `leaf` holds its value.
   struct Node {
     float threshold;
-    uint32_t feature;  // bit 31: default left
-    int32_t left;      // absolute index of the left child
+    uint32_t feature;  // index into the widened row
+    int32_t base;      // absolute index of the child taken when the test fails
     float leaf;
   };
-  static constexpr uint32_t kDefaultLeft = 0x80000000u;
 
   TreePredictor() = default;
   // Adds one XGBoost tree laid out breadth-first with siblings adjacent.

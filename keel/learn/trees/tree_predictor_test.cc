@@ -3,6 +3,8 @@
 #include "keel/learn/trees/tree_predictor.h"
 
 #include <cmath>
+#include <iterator>
+#include <limits>
 #include <string>
 
 #include "gmock/gmock.h"
@@ -141,6 +143,35 @@ TEST(TreePredictorTest, AllMissingRowsAndSingleRows) {
   Matrix x = MakeTestData(7, 5, Task::kBinary, 2, 16, 1.0).x;  // every value NaN
   ExpectSameAsXGBoost(*model, x);
   ExpectSameAsXGBoost(*model, MakeTestData(1, 5, Task::kBinary, 2, 17).x);
+}
+
+// Features on a small integer grid: XGBoost's split thresholds then fall on
+// values that rows carry exactly, so x == threshold is scored under both
+// missing-value directions (the compiled form tests x < t as -x >= -t's
+// successor for nodes whose missing values go right). Signed zeros and
+// denormals too (XGBoost refuses infinite inputs).
+TEST(TreePredictorTest, ValuesExactlyOnThresholdsAndSignedZeros) {
+  TestData train = MakeTestData(3000, 6, Task::kBinary, 2, 21, 0.15);
+  for (int64_t i = 0; i < train.x.rows() * train.x.cols(); ++i) {
+    double& v = train.x.data()[i];
+    if (!std::isnan(v)) v = std::round(v * 2);
+  }
+  for (const std::string method : {"hist", "exact"}) {
+    auto model = Train(GbdtLearner(), train, Task::kBinary, 2,
+                       {"n_estimators=40", "tree_method=" + method});
+    ASSERT_NE(model, nullptr);
+    const double specials[] = {-0.0,
+                               0.0,
+                               std::nan(""),
+                               std::numeric_limits<double>::denorm_min(),
+                               -std::numeric_limits<double>::denorm_min()};
+    Matrix x = MakeTestData(2000, 6, Task::kBinary, 2, 22, 0.1).x;
+    for (int64_t i = 0; i < x.rows() * x.cols(); ++i) {
+      double& v = x.data()[i];
+      v = i % 5 == 0 ? specials[(i / 5) % std::size(specials)] : std::round(v * 2);
+    }
+    EXPECT_EQ(ExpectSameAsXGBoost(*model, x), 0.0) << method;
+  }
 }
 
 TEST(TreePredictorTest, WrongFeatureCountNamesBothCounts) {
