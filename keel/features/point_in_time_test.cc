@@ -220,6 +220,11 @@ TEST(PointInTimeJoinTest, Errors) {
 
   s = PointInTimeJoin(e, f, Options(-1)).status();
   EXPECT_THAT(std::string(s.message()), HasSubstr("ttl_us"));
+
+  o = Options();
+  o.feature_block_rows = 0;
+  s = PointInTimeJoin(e, f, o).status();
+  EXPECT_THAT(std::string(s.message()), HasSubstr("feature_block_rows is 0"));
 }
 
 constexpr char kPandasScript[] = R"py(
@@ -247,7 +252,8 @@ print(json.dumps([None if pd.isna(x) else int(x) for x in out["v"]]))
 // Generated data with many exact ties (times on a coarse grid), keys that
 // appear only on one side, and both tables in random order.
 void CompareWithPandas(uint32_t seed, bool two_keys, bool use_created, std::optional<int64_t> ttl,
-                       int num_features = 3000, int num_entities = 2000, int num_users = 60) {
+                       int num_features = 3000, int num_entities = 2000, int num_users = 60,
+                       int64_t feature_block_rows = int64_t{1} << 20) {
   std::mt19937 rng(seed);
   auto pick = [&](int n) { return static_cast<int64_t>(rng() % static_cast<uint32_t>(n)); };
   Ints fuser, fts, fcreated, v, euser, eat;
@@ -275,6 +281,7 @@ void CompareWithPandas(uint32_t seed, bool two_keys, bool use_created, std::opti
   if (two_keys) o.join_keys = {"user", "shop"};
   if (use_created) o.created_time = "created";
   o.features = {"v"};
+  o.feature_block_rows = feature_block_rows;
   StatusOr<Table> out = PointInTimeJoin(e, f, o);
   ASSERT_TRUE(out.ok()) << out.status();
 
@@ -334,8 +341,14 @@ TEST_F(PandasTest, NoCreatedInputOrderTies) {
   for (uint32_t seed : {6u, 7u}) CompareWithPandas(seed, false, false, 2000);
 }
 TEST_F(PandasTest, NoTtl) { CompareWithPandas(8, true, true, std::nullopt); }
-// Enough feature rows for several hash partitions.
-TEST_F(PandasTest, ManyPartitions) { CompareWithPandas(9, true, true, 4000, 70000, 20000, 3000); }
+// Enough entity rows for several hash partitions, feature rows read in
+// several rounds.
+TEST_F(PandasTest, ManyPartitionsAndRounds) {
+  CompareWithPandas(9, true, true, 4000, 70000, 70000, 3000, 9000);
+}
+TEST_F(PandasTest, OneFeatureRowPerRound) {
+  CompareWithPandas(10, false, true, 5000, 400, 300, 20, 1);
+}
 
 }  // namespace
 }  // namespace keel::features
