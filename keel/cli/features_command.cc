@@ -47,12 +47,13 @@ json ViewJson(const FeatureDefinitions& defs, const features::FeatureView& v) {
   const features::Source& s = *defs.FindSource(v.source);
   json aggregations = json::array();
   for (const features::Aggregation& a : v.aggregations) {
-    aggregations.push_back({{"feature", a.name},
-                            {"column", a.column},
-                            {"column_type", TypeName(a.column_type)},
-                            {"function", std::string(features::AggregationFunctionName(a.function))},
-                            {"window", a.window_text},
-                            {"window_us", a.window_us}});
+    aggregations.push_back(
+        {{"feature", a.name},
+         {"column", a.column},
+         {"column_type", TypeName(a.column_type)},
+         {"function", std::string(features::AggregationFunctionName(a.function))},
+         {"window", a.window_text},
+         {"window_us", a.window_us}});
   }
   return {{"kind", "feature_view"},
           {"aggregations", aggregations},
@@ -61,6 +62,7 @@ json ViewJson(const FeatureDefinitions& defs, const features::FeatureView& v) {
           {"join_keys", TypedJson(defs.JoinKeys(v))},
           {"source",
            {{"name", s.name},
+            {"push", s.push},
             {"dataset", s.dataset},
             {"sql", RedactUri(s.sql)},
             {"query", s.query},
@@ -74,7 +76,8 @@ json ViewJson(const FeatureDefinitions& defs, const features::FeatureView& v) {
 json OnDemandJson(const features::OnDemandView& v) {
   json features = json::array();
   for (const auto& f : v.features) {
-    features.push_back({{"name", f.name}, {"type", TypeName(f.type)}, {"expression", f.expression}});
+    features.push_back(
+        {{"name", f.name}, {"type", TypeName(f.type)}, {"expression", f.expression}});
   }
   json reads = json::array();
   for (const auto& r : v.feature_inputs) reads.push_back(absl::StrCat(r.view, ":", r.feature));
@@ -112,6 +115,13 @@ StatusOr<std::pair<FeatureDefinitionsRecord, FeatureDefinitions>> LoadLatestFeat
 
 StatusOr<Table> ReadFeatureSource(CommandContext& context, Lake& lake,
                                   const features::Source& source, std::string* described) {
+  if (source.push && source.dataset.empty()) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "source '", source.name, "' (", source.where,
+        ") is a push source without a dataset: its rows are only in the online store, so there "
+        "are no rows to read here; add `dataset: NAME` to it to keep pushed rows offline (POST "
+        "/v1/push with \"to\": \"online_and_offline\", or `keel features stream`)"));
+  }
   if (source.sql.empty()) {
     KEEL_ASSIGN_OR_RETURN(DatasetVersionRecord version, lake.Resolve(source.dataset));
     *described = absl::StrCat(version.dataset, "@", version.version.substr(0, 12));
@@ -196,7 +206,8 @@ Status List(CommandContext& context) {
                     absl::StrCat(v.features.size())});
   }
   for (const auto& v : defs.on_demand_views) {
-    rows.push_back({"on_demand_view", v.name, "", "(request)", "", absl::StrCat(v.features.size())});
+    rows.push_back(
+        {"on_demand_view", v.name, "", "(request)", "", absl::StrCat(v.features.size())});
   }
   for (const auto& s : defs.services) {
     rows.push_back({"service", s.name, "", "", "", absl::StrCat(s.features.size())});
@@ -242,26 +253,36 @@ Status Describe(CommandContext& context, const std::string& name) {
         absl::StrJoin(j["entities"], ", ",
                       [](std::string* out, const json& e) { out->append(e.get<std::string>()); }),
         " (join keys: ", absl::StrJoin(keys, ", "), ")"));
-    context.Print(absl::StrCat("  source    ", j["source"]["name"].get<std::string>(), " (dataset ",
-                               j["source"]["dataset"].get<std::string>(), ", time ",
-                               j["source"]["timestamp_field"].get<std::string>(), ")"));
+    const json& source = j["source"];
+    std::string from;
+    if (source["push"].get<bool>()) {
+      from = source["dataset"].get<std::string>().empty()
+                 ? "push, online only"
+                 : absl::StrCat("push, kept in dataset ", source["dataset"].get<std::string>());
+    } else if (!source["sql"].get<std::string>().empty()) {
+      from = absl::StrCat("sql ", source["sql"].get<std::string>());
+    } else {
+      from = absl::StrCat("dataset ", source["dataset"].get<std::string>());
+    }
+    context.Print(absl::StrCat("  source    ", source["name"].get<std::string>(), " (", from,
+                               ", time ", source["timestamp_field"].get<std::string>(), ")"));
     context.Print(absl::StrCat("  ttl       ", j["ttl"].get<std::string>()));
     std::vector<std::vector<std::string>> rows = {{"FEATURE", "TYPE", "COMPUTED"}};
     for (const auto& f : j["features"]) {
       std::string computed;
       for (const auto& a : j["aggregations"]) {
         if (a["feature"] == f["name"]) {
-          computed = absl::StrCat(a["function"].get<std::string>(), "(",
-                                  a["column"].get<std::string>(), ") over ",
-                                  a["window"].get<std::string>());
+          computed =
+              absl::StrCat(a["function"].get<std::string>(), "(", a["column"].get<std::string>(),
+                           ") over ", a["window"].get<std::string>());
         }
       }
       rows.push_back({f["name"].get<std::string>(), f["type"].get<std::string>(), computed});
     }
     context.Print(FormatRows(rows));
   } else if (j["kind"] == "on_demand_view") {
-    context.Print(absl::StrFormat("on-demand view %s (definitions version %d)", name,
-                                  record.version));
+    context.Print(
+        absl::StrFormat("on-demand view %s (definitions version %d)", name, record.version));
     std::vector<std::string> fields;
     for (const auto& f : j["request_fields"]) {
       fields.push_back(
@@ -294,18 +315,19 @@ struct DiffArgs {
 
 // An applied version (0: the latest), parsed.
 StatusOr<std::pair<FeatureDefinitionsRecord, FeatureDefinitions>> LoadVersion(Lake& lake,
-                                                                               int64_t version) {
+                                                                              int64_t version) {
   if (version == 0) return LoadLatest(lake);
   KEEL_ASSIGN_OR_RETURN(std::vector<FeatureDefinitionsRecord> all,
                         lake.registry().ListFeatureDefinitions());
   for (FeatureDefinitionsRecord& r : all) {
     if (r.version != version) continue;
-    KEEL_ASSIGN_OR_RETURN(FeatureDefinitions defs, FeatureDefinitions::Parse(r.yaml_text, r.source));
+    KEEL_ASSIGN_OR_RETURN(FeatureDefinitions defs,
+                          FeatureDefinitions::Parse(r.yaml_text, r.source));
     return std::make_pair(std::move(r), std::move(defs));
   }
-  return AsUsageError(absl::NotFoundError(
-      absl::StrCat("no feature definitions version ", version, "; versions 1..",
-                   all.empty() ? 0 : all.front().version, " exist")));
+  return AsUsageError(
+      absl::NotFoundError(absl::StrCat("no feature definitions version ", version, "; versions 1..",
+                                       all.empty() ? 0 : all.front().version, " exist")));
 }
 
 // `keel features diff [FILE] [--from V] [--to V]`: FILE against the latest
@@ -345,9 +367,9 @@ Status Diff(CommandContext& context, const DiffArgs& args) {
     context.PrintJson({{"from", before_name}, {"to", after_name}, {"changes", out}});
     return absl::OkStatus();
   }
-  context.Print(absl::StrFormat("Feature definitions: %s -> %s: %s", before_name, after_name,
-                                changes.empty() ? "no changes"
-                                                : absl::StrCat(changes.size(), " changed")));
+  context.Print(
+      absl::StrFormat("Feature definitions: %s -> %s: %s", before_name, after_name,
+                      changes.empty() ? "no changes" : absl::StrCat(changes.size(), " changed")));
   for (const auto& c : changes) {
     const char sign = c.change == "added" ? '+' : c.change == "removed" ? '-' : '~';
     context.Print(absl::StrFormat("%c %s %s", sign, c.kind, c.name));
@@ -435,8 +457,7 @@ void AddFeaturesCommand(CLI::App& app, CommandContext& context) {
   context.Bind(list, [&context]() { return List(context); });
 
   auto name = std::make_shared<std::string>();
-  CLI::App* describe =
-      cmd->add_subcommand("describe", "A feature view, on-demand view or service");
+  CLI::App* describe = cmd->add_subcommand("describe", "A feature view, on-demand view or service");
   describe->add_option("name", *name, "View or service name")->required()->type_name("NAME");
   context.Bind(describe, [&context, name]() { return Describe(context, *name); });
 
@@ -447,8 +468,9 @@ void AddFeaturesCommand(CLI::App& app, CommandContext& context) {
       "the one before), or what `apply FILE` would change");
   diff->add_option("file", diff_args->file, "Definitions to compare with the latest applied")
       ->type_name("FILE");
-  diff->add_option("--from", diff_args->from, "An applied version (with FILE: instead of the "
-                                              "latest)")
+  diff->add_option("--from", diff_args->from,
+                   "An applied version (with FILE: instead of the "
+                   "latest)")
       ->type_name("VERSION");
   diff->add_option("--to", diff_args->to, "An applied version (default: the latest)")
       ->type_name("VERSION");

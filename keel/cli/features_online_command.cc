@@ -97,6 +97,11 @@ Status Materialize(CommandContext& context, const MaterializeArgs& args) {
 
   json report = json::array();
   for (const FeatureView* view : views) {
+    const features::Source& source = *defs.FindSource(view->source);
+    if (source.push && source.dataset.empty() && args.views.empty()) {
+      report.push_back({{"view", view->name}, {"status", "push only"}});
+      continue;  // its rows only ever arrive online; named with --view, it is an error below
+    }
     int64_t from = 0;
     if (start) {
       from = *start;
@@ -111,7 +116,6 @@ Status Materialize(CommandContext& context, const MaterializeArgs& args) {
       report.push_back({{"view", view->name}, {"status", "up to date"}});
       continue;
     }
-    const features::Source& source = *defs.FindSource(view->source);
     std::string described;
     KEEL_ASSIGN_OR_RETURN(Table rows, ReadFeatureSource(context, *lake, source, &described));
     Progress progress(absl::StrCat("materialize ", view->name), 0, "entities",
@@ -148,6 +152,12 @@ Status Materialize(CommandContext& context, const MaterializeArgs& args) {
   for (const json& r : report) {
     if (r["status"] == "up to date") {
       context.Print(absl::StrCat(r["view"].get<std::string>(), ": up to date"));
+      continue;
+    }
+    if (r["status"] == "push only") {
+      context.Print(absl::StrCat(r["view"].get<std::string>(),
+                                 ": skipped (a push source without a dataset: its rows arrive "
+                                 "online only)"));
       continue;
     }
     context.Print(absl::StrFormat(

@@ -57,6 +57,24 @@ class FeaturesServeCliTest : public ::testing::Test {
   testing::CommandResult Keel(std::vector<std::string> args) {
     return testing::RunKeel(std::move(args), dir_.path());
   }
+  // The service's features for customers 1, 4 and 5 at 2024-01-06 from
+  // get-historical (`result`: its run), one JSON object per entity row.
+  std::vector<json> HistoricalAtJan6(testing::CommandResult* result) {
+    EXPECT_TRUE(WriteFileAtomic(dir_.path() + "/entities.csv",
+                                "customer_id,event_timestamp\n1,2024-01-06T00:00:00Z\n"
+                                "4,2024-01-06T00:00:00Z\n5,2024-01-06T00:00:00Z\n")
+                    .ok());
+    *result = Keel({"features", "get-historical", "--entities", "entities.csv", "--service",
+                    "fraud", "--out", "hist.jsonl"});
+    std::vector<json> rows;
+    StatusOr<std::string> text = ReadFile(dir_.path() + "/hist.jsonl");
+    if (result->exit_code != 0 || !text.ok()) return rows;
+    for (const std::string line :
+         std::vector<std::string>(absl::StrSplit(*text, "\n", absl::SkipEmpty()))) {
+      rows.push_back(json::parse(line));
+    }
+    return rows;
+  }
   testing::TempDir dir_;
 };
 
@@ -109,11 +127,96 @@ TEST_F(FeaturesServeCliTest, ServesMaterializedAndPushedFeatures) {
   EXPECT_EQ(server->Stop(SIGTERM), 0);
 
   // After the server stops, the pushed row is still there (durable).
-  testing::CommandResult online = Keel({"features", "get-online", "--service", "fraud",
-                                        "--entity", "customer_id=3", "--json", "--at",
-                                        "2024-02-01T00:00:00"});
+  testing::CommandResult online = Keel({"features", "get-online", "--service", "fraud", "--entity",
+                                        "customer_id=3", "--json", "--at", "2024-02-01T00:00:00"});
   ASSERT_EQ(online.exit_code, 0) << online.err;
   EXPECT_EQ(json::parse(online.out)["results"][1]["values"], json::parse("[99.5]"));
+}
+
+TEST_F(FeaturesServeCliTest, PushesReachTheOfflineStoreWhenAsked) {
+  int port = 0;
+  auto server = testing::StartKeelServe({"--online-features"}, dir_.path(), &port);
+  ASSERT_NE(port, 0) << server->err();
+  testing::CommandResult r = testing::Curl(port, "/v1/push", R"({"feature_view": "stats",
+      "to": "online_and_offline", "df": {"customer_id": [4], "event_time": ["2024-01-05T00:00:00Z"],
+      "spend": [4.5], "orders": [44]}})");
+  ASSERT_EQ(testing::CurlStatus(r), 200) << r.out;
+  EXPECT_EQ(testing::CurlJson(r)["to"], "online_and_offline");
+  r = testing::Curl(port, "/v1/push", R"({"feature_view": "stats", "to": "offline",
+      "df": {"customer_id": [5], "event_time": ["2024-01-05T12:00:00Z"], "spend": [5.5]}})");
+  ASSERT_EQ(testing::CurlStatus(r), 200) << r.out;
+  EXPECT_EQ(testing::CurlJson(r)["rows"], 1);
+  const std::string request =
+      R"({"feature_service": "fraud", "entities": {"customer_id": [4, 5]}})";
+  json body = testing::CurlJson(testing::Curl(port, "/v1/features", request));
+  EXPECT_EQ(body["results"][1]["values"], json::parse("[4.5, null]"));  // 5: offline only
+  EXPECT_EQ(body["results"][2]["values"], json::parse("[44, null]"));
+  EXPECT_EQ(server->Stop(SIGTERM), 0);
+
+  // Training sees both pushes: each made a version of the view's dataset.
+  testing::CommandResult hist;
+  std::vector<json> rows = HistoricalAtJan6(&hist);
+  ASSERT_EQ(rows.size(), 3u) << hist.err;
+  EXPECT_EQ(rows[0]["stats__spend"], 21.5);
+  EXPECT_EQ(rows[1]["stats__spend"], 4.5);
+  EXPECT_EQ(rows[1]["stats__orders"], 44);
+  EXPECT_EQ(rows[2]["stats__spend"], 5.5);
+  EXPECT_EQ(rows[2]["stats__orders"], nullptr);
+  testing::CommandResult versions = Keel({"datasets", "versions", "stats"});
+  EXPECT_EQ(versions.exit_code, 0) << versions.err;
+  EXPECT_THAT(versions.out, HasSubstr("push"));
+}
+
+// A push source with no dataset: its rows are only online, and the commands
+// that read rows offline say so.
+TEST_F(FeaturesServeCliTest, APushOnlySourceIsOnlineOnly) {
+  std::string defs = kDefinitions;
+  defs.replace(defs.find("services:"), 9,
+               "  - name: clicks\n    entities: [customer]\n    source: click_push\n"
+               "    features: [{name: clicks, type: int64}]\nservices:\n"
+               "  - {name: clicky, features: [\"clicks:*\"]}");
+  defs.replace(defs.find("feature_views:"), 14,
+               "  - {name: click_push, push: true, timestamp_field: at}\nfeature_views:");
+  ASSERT_TRUE(WriteFileAtomic(dir_.path() + "/features.yaml", defs).ok());
+  testing::CommandResult applied = Keel({"features", "apply", "features.yaml"});
+  ASSERT_EQ(applied.exit_code, 0) << applied.err;
+  testing::CommandResult described = Keel({"features", "describe", "clicks"});
+  EXPECT_THAT(described.out, HasSubstr("click_push (push, online only, time at)"));
+  // materialize skips it (the other view still materializes); named, it is refused.
+  testing::CommandResult m =
+      Keel({"features", "materialize", "--start", "2024-01-01", "--end", "2024-01-03"});
+  EXPECT_EQ(m.exit_code, 0) << m.err;
+  EXPECT_THAT(m.out, HasSubstr("clicks: skipped (a push source without a dataset"));
+  m = Keel({"features", "materialize", "--start", "2024-01-01", "--end", "2024-01-03", "--view",
+            "clicks"});
+  EXPECT_NE(m.exit_code, 0);
+  EXPECT_THAT(m.err, HasSubstr("is a push source without a dataset"));
+
+  int port = 0;
+  auto server = testing::StartKeelServe({"--online-features"}, dir_.path(), &port);
+  ASSERT_NE(port, 0) << server->err();
+  const std::string df = R"("df": {"customer_id": [7], "at": ["2024-01-05T00:00:00Z"],
+                                   "clicks": [12]}})";
+  testing::CommandResult r = testing::Curl(
+      port, "/v1/push", absl::StrCat(R"({"feature_view": "clicks", "to": "offline", )", df));
+  EXPECT_EQ(testing::CurlStatus(r), 400);
+  EXPECT_THAT(testing::CurlJson(r)["error"].get<std::string>(),
+              HasSubstr("reads push source 'click_push', which names no dataset"));
+  r = testing::Curl(port, "/v1/push", absl::StrCat(R"({"feature_view": "clicks", )", df));
+  ASSERT_EQ(testing::CurlStatus(r), 200) << r.out;
+  json body = testing::CurlJson(testing::Curl(
+      port, "/v1/features", R"({"feature_service": "clicky", "entities": {"customer_id": [7]}})"));
+  EXPECT_EQ(body["results"][1]["values"], json::parse("[12]"));
+  EXPECT_EQ(server->Stop(SIGTERM), 0);
+
+  ASSERT_TRUE(WriteFileAtomic(dir_.path() + "/entities.csv",
+                              "customer_id,event_timestamp\n7,2024-01-06T00:00:00Z\n")
+                  .ok());
+  r = Keel({"features", "get-historical", "--entities", "entities.csv", "--service", "clicky",
+            "--out", "hist.jsonl"});
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_THAT(r.err, HasSubstr("source 'click_push' (features.yaml:"));
+  EXPECT_THAT(r.err, HasSubstr("is a push source without a dataset"));
 }
 
 TEST_F(FeaturesServeCliTest, FeatureEndpointsAreOffWithoutTheFlag) {
@@ -139,20 +242,19 @@ TEST_F(FeaturesServeCliTest, AModelNamingItsFeatureServiceFetchesFeaturesItself)
                               "remainder: drop\nsteps:\n  - step: impute\n    columns: [amount, "
                               "stats__spend, stats__orders]\n")
                   .ok());
-  ASSERT_EQ(Keel({"features", "get-historical", "--entities", "entities.csv", "--service",
-                  "fraud", "--out", "train.csv"})
+  ASSERT_EQ(Keel({"features", "get-historical", "--entities", "entities.csv", "--service", "fraud",
+                  "--out", "train.csv"})
                 .exit_code,
             0);
   ASSERT_EQ(Keel({"ingest", "train.csv", "--name", "train"}).exit_code, 0);
-  testing::CommandResult bad = Keel({"train", "--data", "train", "--target", "label", "--model",
-                                     "gbdt", "--transform", "prep.yaml", "--feature-service",
-                                     "frud", "--name", "fraud"});
+  testing::CommandResult bad =
+      Keel({"train", "--data", "train", "--target", "label", "--model", "gbdt", "--transform",
+            "prep.yaml", "--feature-service", "frud", "--name", "fraud"});
   EXPECT_NE(bad.exit_code, 0);
   EXPECT_THAT(bad.err, HasSubstr("Did you mean 'fraud'"));
   testing::CommandResult trained =
       Keel({"train", "--data", "train", "--target", "label", "--model", "gbdt", "--transform",
-            "prep.yaml", "--feature-service", "fraud", "--name", "fraud", "-p",
-            "n_estimators=10"});
+            "prep.yaml", "--feature-service", "fraud", "--name", "fraud", "-p", "n_estimators=10"});
   ASSERT_EQ(trained.exit_code, 0) << trained.err;
 
   // What keel predict gives with the features the online store holds
@@ -195,11 +297,11 @@ TEST_F(FeaturesServeCliTest, AModelNamingItsFeatureServiceFetchesFeaturesItself)
   for (int i = 0; i < 3; ++i) EXPECT_EQ(probability[i].get<double>(), expected[i]) << i;
 
   // A push moves customer 2's features; the next request scores the new ones.
-  ASSERT_EQ(testing::CurlStatus(testing::Curl(
-                port, "/v1/push",
-                R"({"feature_view": "stats", "df": {"customer_id": [2],
+  ASSERT_EQ(
+      testing::CurlStatus(testing::Curl(port, "/v1/push",
+                                        R"({"feature_view": "stats", "df": {"customer_id": [2],
                     "event_time": ["2024-03-01T00:00:00Z"], "spend": [21.5], "orders": [3]}})")),
-            200);
+      200);
   const json one = {
       {"inputs",
        {{{"name", "amount"}, {"datatype", "FP64"}, {"shape", {1}}, {"data", {80}}},
@@ -212,8 +314,8 @@ TEST_F(FeaturesServeCliTest, AModelNamingItsFeatureServiceFetchesFeaturesItself)
     if (o["name"] == "probability") EXPECT_EQ(o["data"][0].get<double>(), expected[0]);
   }
   // The join key is required, and named when missing.
-  const json no_key = {{"inputs",
-                        {{{"name", "amount"}, {"datatype", "FP64"}, {"shape", {1}}, {"data", {1}}}}}};
+  const json no_key = {
+      {"inputs", {{{"name", "amount"}, {"datatype", "FP64"}, {"shape", {1}}, {"data", {1}}}}}};
   r = testing::Curl(port, "/v2/models/fraud/infer", no_key.dump());
   EXPECT_EQ(testing::CurlStatus(r), 400);
   EXPECT_THAT(r.out, HasSubstr("customer_id"));

@@ -18,6 +18,7 @@
 #include "keel/cli/commands.h"
 #include "keel/cli/common.h"
 #include "keel/cli/features_common.h"
+#include "keel/cli/stream_lake_sink.h"
 #include "keel/cli/version.h"
 #include "keel/features/open_online_store.h"
 #include "keel/serve/feature_endpoints.h"
@@ -33,8 +34,8 @@ namespace {
 
 struct ServeArgs {
   std::vector<std::string> models;
-  std::vector<std::string> canary;  // MODEL:REF=PERCENT
-  std::vector<std::string> shadow;  // MODEL:REF
+  std::vector<std::string> canary;    // MODEL:REF=PERCENT
+  std::vector<std::string> shadow;    // MODEL:REF
   std::vector<std::string> batching;  // MODEL:MAX_ROWS[:MAX_WAIT_US]
   serve::HttpServerOptions http;
   int grpc_port = -1;  // -1: no gRPC
@@ -68,12 +69,12 @@ StatusOr<std::vector<std::string>> ReadApiKeys(const std::string& path) {
 
 // Splits "MODEL:REST" (the per-model route flags), usage error otherwise.
 StatusOr<std::pair<std::string, std::string>> SplitModelFlag(const std::string& flag,
-                                                              const std::string& value,
-                                                              const std::string& example) {
+                                                             const std::string& value,
+                                                             const std::string& example) {
   std::pair<std::string, std::string> parts = absl::StrSplit(value, absl::MaxSplits(':', 1));
   if (parts.first.empty() || parts.second.empty()) {
-    return AsUsageError(absl::InvalidArgumentError(
-        absl::StrCat(flag, " '", value, "': expected MODEL:", example)));
+    return AsUsageError(
+        absl::InvalidArgumentError(absl::StrCat(flag, " '", value, "': expected MODEL:", example)));
   }
   return parts;
 }
@@ -95,16 +96,18 @@ Status Serve(CommandContext& context, ServeArgs args) {
   }
 
   for (const std::string& value : args.batching) {
-    KEEL_ASSIGN_OR_RETURN(auto parts, SplitModelFlag("--batching", value, "MAX_ROWS[:MAX_WAIT_US]"));
+    KEEL_ASSIGN_OR_RETURN(auto parts,
+                          SplitModelFlag("--batching", value, "MAX_ROWS[:MAX_WAIT_US]"));
     std::vector<std::string> numbers = absl::StrSplit(parts.second, ':');
     serve::BatchingOptions& batching = routes[parts.first].batching;
     if (numbers.size() > 2 || !absl::SimpleAtoi(numbers[0], &batching.max_rows) ||
         batching.max_rows < 1 ||
         (numbers.size() == 2 &&
          (!absl::SimpleAtoi(numbers[1], &batching.max_wait_us) || batching.max_wait_us < 0))) {
-      return AsUsageError(absl::InvalidArgumentError(absl::StrCat(
-          "--batching '", value, "': expected MODEL:MAX_ROWS[:MAX_WAIT_US] with MAX_ROWS >= 1 "
-          "and MAX_WAIT_US >= 0, e.g. fraud:32:500")));
+      return AsUsageError(absl::InvalidArgumentError(
+          absl::StrCat("--batching '", value,
+                       "': expected MODEL:MAX_ROWS[:MAX_WAIT_US] with MAX_ROWS >= 1 "
+                       "and MAX_WAIT_US >= 0, e.g. fraud:32:500")));
     }
   }
 
@@ -141,6 +144,10 @@ Status Serve(CommandContext& context, ServeArgs args) {
                             features::OpenOnlineStore(features::OnlineStoreConfigFor(*ws)));
       feature_endpoints = std::make_unique<serve::FeatureEndpoints>(
           std::move(latest.second), std::move(store), latest.first.version);
+      // Pushes with "to": "offline" / "online_and_offline" append to each
+      // view's source dataset, as `keel features stream` does.
+      feature_endpoints->set_offline_sink(std::make_unique<LakeEventSink>(
+          *lake, feature_endpoints->definitions(), "", "POST /v1/push on keel serve"));
     }
     return feature_endpoints.get();
   };
@@ -156,9 +163,9 @@ Status Serve(CommandContext& context, ServeArgs args) {
     if (route != routes.end()) routes.erase(route);
   }
   if (!routes.empty()) {
-    return AsUsageError(absl::InvalidArgumentError(absl::StrCat(
-        "--canary/--shadow/--batching name model '", routes.begin()->first,
-        "', which no --model serves")));
+    return AsUsageError(absl::InvalidArgumentError(
+        absl::StrCat("--canary/--shadow/--batching name model '", routes.begin()->first,
+                     "', which no --model serves")));
   }
   const double load_ms = absl::ToDoubleMilliseconds(absl::Now() - load_start);
   if (args.watch_interval_s > 0) manager.StartWatching(absl::Seconds(args.watch_interval_s));
@@ -260,7 +267,9 @@ void AddServeCommand(CLI::App& app, CommandContext& context) {
   serve->add_option("--tls-cert", args->http.tls_cert, "TLS certificate chain (PEM)")
       ->type_name("FILE");
   serve->add_option("--tls-key", args->http.tls_key, "TLS private key (PEM)")->type_name("FILE");
-  serve->add_option("--max-body-bytes", args->http.max_body_bytes, "Largest request body (413 beyond)")
+  serve
+      ->add_option("--max-body-bytes", args->http.max_body_bytes,
+                   "Largest request body (413 beyond)")
       ->capture_default_str()
       ->check(CLI::Range(int64_t{1}, int64_t{1} << 34));
   serve

@@ -67,6 +67,13 @@ StatusOr<std::string> LakeEventSink::DatasetFor(const features::FeatureView& vie
         "'), which streamed events cannot be appended to; give --offline-dataset NAME to keep "
         "them in the lake, or --offline-dataset none"));
   }
+  if (source.dataset.empty()) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "feature view '", view.name, "' reads push source '", source.name,
+        "', which names no dataset to keep its rows offline; add `dataset: NAME` to the source "
+        "in features.yaml (or give --offline-dataset NAME, or --offline-dataset none for online "
+        "only)"));
+  }
   KEEL_ASSIGN_OR_RETURN(DatasetRef ref, ParseDatasetRef(source.dataset));
   if (!ref.version.empty()) {
     return absl::FailedPreconditionError(absl::StrCat(
@@ -96,11 +103,13 @@ Status LakeEventSink::Append(const features::OfflineEvents& events) {
   parts.insert(parts.end(), events.batches.begin(), events.batches.end());
   KEEL_ASSIGN_OR_RETURN(Table table, UnionByName(parts, name, events.view->name));
   const TableSource source{
-      .format = "redis-stream",
+      .format = events.format,
       .source =
           absl::StrCat(origin_, " ids ", events.first_id, "..", events.last_id, ": ", events.rows,
                        " events of feature view '", events.view->name, "' appended to ", extends),
-      .raw_name = absl::StrCat("stream-", events.first_id, "-", events.last_id, ".jsonl"),
+      .raw_name =
+          absl::StrCat(events.format == "push" ? "push-" : "stream-", events.first_id,
+                       events.first_id == events.last_id ? "" : "-" + events.last_id, ".jsonl"),
       .raw_bytes = events.raw_jsonl};
   KEEL_ASSIGN_OR_RETURN(IngestResult result, lake_.IngestTable(table, source, name, options));
   written_[name] = result.version.version;

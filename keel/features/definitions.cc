@@ -214,21 +214,37 @@ class Parser {
     KEEL_ASSIGN_OR_RETURN(s.name, Name(node, "source"));
     const std::string label = absl::StrCat("source '", s.name, "': ");
     KEEL_RETURN_IF_ERROR(CheckKeys(node,
-                                   {"name", "dataset", "sql", "query", "timestamp_field",
+                                   {"name", "push", "dataset", "sql", "query", "timestamp_field",
                                     "created_timestamp_field", "description"},
                                    label));
     KEEL_ASSIGN_OR_RETURN(s.dataset, Scalar(node, "dataset", label, false));
     KEEL_ASSIGN_OR_RETURN(s.sql, Scalar(node, "sql", label, false));
     KEEL_ASSIGN_OR_RETURN(s.query, Scalar(node, "query", label, false));
-    if (s.dataset.empty() == s.sql.empty()) {
-      return Error(node, absl::StrCat(label, "give either 'dataset' (a lake dataset) or 'sql' "
-                                             "(sqlite://PATH.db or postgresql://...) with 'query'"));
+    KEEL_ASSIGN_OR_RETURN(const std::string push, Scalar(node, "push", label, false));
+    if (push == "true") {
+      s.push = true;
+    } else if (!push.empty() && push != "false") {
+      return Error(node["push"],
+                   absl::StrCat(label, "push: expected true or false, found '", push, "'"));
+    }
+    if (s.push && !s.sql.empty()) {
+      return Error(node["sql"],
+                   absl::StrCat(label,
+                                "a push source cannot read 'sql' (pushed rows are kept in a lake "
+                                "dataset); name a 'dataset' for them, or none to keep them "
+                                "online only"));
+    }
+    if (!s.push && s.dataset.empty() == s.sql.empty()) {
+      return Error(node, absl::StrCat(label,
+                                      "give either 'dataset' (a lake dataset) or 'sql' "
+                                      "(sqlite://PATH.db or postgresql://...) with 'query'"));
     }
     if (!s.sql.empty()) {
       if (!s.sql.starts_with("sqlite://") && !s.sql.starts_with("postgresql://") &&
           !s.sql.starts_with("postgres://")) {
-        return Error(node["sql"], absl::StrCat(label, "sql: expected sqlite://PATH.db or "
-                                                      "postgresql://USER@HOST:PORT/DB, found '",
+        return Error(node["sql"], absl::StrCat(label,
+                                               "sql: expected sqlite://PATH.db or "
+                                               "postgresql://USER@HOST:PORT/DB, found '",
                                                s.sql, "'"));
       }
       if (s.query.empty()) return Error(node, absl::StrCat(label, "missing 'query' for 'sql'"));

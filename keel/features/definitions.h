@@ -31,14 +31,18 @@ struct Entity {
   std::string where;
 };
 
-// Where feature rows come from: a lake dataset with an event-time column.
-// Exactly one of `dataset` and (`sql`, `query`) is set.
+// Where feature rows come from: a lake dataset with an event-time column,
+// or a SQL query. Exactly one of `dataset` and (`sql`, `query`) is set,
+// except for a push source (`push`), whose rows arrive by POST /v1/push and
+// `keel features stream`: it may name a `dataset` that keeps the pushed rows
+// offline, or none (its rows are then only online), and never `sql`.
 struct Source {
   std::string name;
-  std::string dataset;                  // NAME or NAME@VERSION (lake reference)
-  std::string sql;    // or a database: sqlite://PATH.db, postgresql://... (keel/sql)
-  std::string query;  // with `sql`: the query whose result is the rows
-  std::string timestamp_field;          // the rows' event time (timestamp)
+  bool push = false;
+  std::string dataset;          // NAME or NAME@VERSION (lake reference)
+  std::string sql;              // or a database: sqlite://PATH.db, postgresql://... (keel/sql)
+  std::string query;            // with `sql`: the query whose result is the rows
+  std::string timestamp_field;  // the rows' event time (timestamp)
   std::string created_timestamp_field;  // optional tie-break ("" = none)
   std::string where;
 };

@@ -127,6 +127,29 @@ services:
   - {name: s, features: ["txn_windows:*"]}
 )";
 
+TEST(FeatureDefinitionsTest, PushSources) {
+  // A push source may keep its rows in a dataset, or only online.
+  StatusOr<FeatureDefinitions> d = FeatureDefinitions::Parse(
+      Replace(kGood, "    dataset: transactions@ab12\n", "    push: true\n"), "f.yaml");
+  ASSERT_TRUE(d.ok()) << d.status();
+  EXPECT_TRUE(d->sources[0].push);
+  EXPECT_EQ(d->sources[0].dataset, "");
+  d = FeatureDefinitions::Parse(
+      Replace(kGood, "    dataset: transactions@ab12\n", "    push: true\n    dataset: events\n"),
+      "f.yaml");
+  ASSERT_TRUE(d.ok()) << d.status();
+  EXPECT_TRUE(d->sources[0].push);
+  EXPECT_EQ(d->sources[0].dataset, "events");
+  EXPECT_FALSE(FeatureDefinitions::Parse(kGood, "f.yaml")->sources[0].push);
+
+  EXPECT_EQ(ErrorOf(Replace(kGood, "    dataset: transactions@ab12\n", "    push: yes please\n")),
+            "f.yaml:7:11: source 'txns': push: expected true or false, found 'yes please'");
+  EXPECT_EQ(ErrorOf(Replace(kGood, "    dataset: transactions@ab12\n",
+                            "    push: true\n    sql: sqlite://x.db\n    query: select 1\n")),
+            "f.yaml:8:10: source 'txns': a push source cannot read 'sql' (pushed rows are kept in "
+            "a lake dataset); name a 'dataset' for them, or none to keep them online only");
+}
+
 TEST(FeatureDefinitionsTest, AggregationsBecomeTypedFeatures) {
   StatusOr<FeatureDefinitions> d = FeatureDefinitions::Parse(kWindows, "f.yaml");
   ASSERT_TRUE(d.ok()) << d.status();

@@ -85,6 +85,7 @@ std::vector<DefinitionChange> DiffDefinitions(const FeatureDefinitions& before,
   DiffKind<Source>(
       "source", before.sources, after.sources,
       [](const Source& b, const Source& a, std::vector<std::string>* d) {
+        Field("push", b.push ? "true" : "false", a.push ? "true" : "false", d);
         Field("dataset", b.dataset, a.dataset, d);
         Field("sql", b.sql, a.sql, d);
         Field("query", b.query, a.query, d);

@@ -1,9 +1,8 @@
 #include "keel/features/push.h"
 
 #include <algorithm>
-#include <vector>
-
 #include <nlohmann/json.hpp>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -60,11 +59,11 @@ Status AppendTyped(const json& v, DataType type, const std::string& name, size_t
       }
       break;
   }
-  const char* expected = type == DataType::kBool        ? "true or false"
-                         : type == DataType::kInt64     ? "an integer"
-                         : type == DataType::kFloat64   ? "a number"
-                         : type == DataType::kString    ? "a string"
-                                                        : "an RFC 3339 time or integer microseconds";
+  const char* expected = type == DataType::kBool      ? "true or false"
+                         : type == DataType::kInt64   ? "an integer"
+                         : type == DataType::kFloat64 ? "a number"
+                         : type == DataType::kString  ? "a string"
+                                                      : "an RFC 3339 time or integer microseconds";
   return Bad(absl::StrCat(where, ": expected ", expected, " (", std::string(DataTypeName(type)),
                           "), found ", v.type_name()));
 }
@@ -85,17 +84,28 @@ StatusOr<PushRequest> ParsePushRequest(const FeatureDefinitions& definitions,
   if (!j.contains("feature_view") || !j["feature_view"].is_string()) {
     return Bad("'feature_view' (a string) is missing");
   }
-  if (j.contains("to") && j["to"] != "online") {
-    return Bad("'to' may only be \"online\" (events reach the offline store through the lake)");
-  }
   PushRequest out;
+  if (j.contains("to")) {
+    const json& to = j["to"];
+    if (to == "online") {
+      out.to = PushTo::kOnline;
+    } else if (to == "offline") {
+      out.to = PushTo::kOffline;
+    } else if (to == "online_and_offline") {
+      out.to = PushTo::kOnlineAndOffline;
+    } else {
+      return Bad(absl::StrCat("'to' is ", to.dump(),
+                              "; it must be \"online\" (the default), \"offline\" or "
+                              "\"online_and_offline\""));
+    }
+  }
   out.feature_view = j["feature_view"].get<std::string>();
   const FeatureView* view = definitions.FindView(out.feature_view);
   if (view == nullptr) {
     std::vector<std::string> names;
     for (const FeatureView& v : definitions.views) names.push_back(v.name);
-    return absl::NotFoundError(absl::StrCat("push: unknown feature view '", out.feature_view,
-                                            "'.", DidYouMean(out.feature_view, names),
+    return absl::NotFoundError(absl::StrCat("push: unknown feature view '", out.feature_view, "'.",
+                                            DidYouMean(out.feature_view, names),
                                             " Views: ", absl::StrJoin(names, ", ")));
   }
   if (!j.contains("df") || !j["df"].is_object() || j["df"].empty()) {
@@ -135,7 +145,8 @@ StatusOr<PushRequest> ParsePushRequest(const FeatureDefinitions& definitions,
     }
     if (std::find(allowed_names.begin(), allowed_names.end(), name) == allowed_names.end()) {
       return Bad(absl::StrCat("df.", name, " is not a join key, the timestamp field or a feature ",
-                              "of feature view '", view->name, "'.", DidYouMean(name, allowed_names),
+                              "of feature view '", view->name, "'.",
+                              DidYouMean(name, allowed_names),
                               " Columns: ", absl::StrJoin(allowed_names, ", ")));
     }
     if (!values.is_array()) return Bad(absl::StrCat("df.", name, " must be an array"));

@@ -2,7 +2,7 @@
 // and the stream consumer): rows for one feature view, typed by its
 // definition, written to the online store at once.
 //
-// Body: {"feature_view": "stats",
+// Body: {"feature_view": "stats", "to": "online_and_offline",
 //        "df": {"customer_id": [1, 2], "event_time": ["2024-01-02T00:00:00Z", ...],
 //               "spend": [1.5, null], ...}}
 // "df" is column-oriented as in Feast's push API; it must hold the view's
@@ -26,15 +26,22 @@
 
 namespace keel::features {
 
+// Where pushed rows go (Feast's "to"): the online store, the view's offline
+// dataset (appended by whoever serves the push: see serve/feature_endpoints.h),
+// or both.
+enum class PushTo { kOnline, kOffline, kOnlineAndOffline };
+
 struct PushRequest {
   std::string feature_view;
-  Table rows;  // join keys, the timestamp field and features, typed as declared
+  PushTo to = PushTo::kOnline;  // "to": "online" | "offline" | "online_and_offline"
+  Table rows;                   // join keys, the timestamp field and features, typed as declared
 };
 
 // Parses and types a push body against `definitions`. Errors:
 // InvalidArgument naming the field and row ("df.spend[2]: expected a
 // number, found string"), columns of unequal length, a missing join key or
-// timestamp, an unknown column (did-you-mean); NotFound for an unknown
+// timestamp, an unknown column (did-you-mean), a "to" other than the three;
+// NotFound for an unknown
 // feature view (did-you-mean, the views).
 StatusOr<PushRequest> ParsePushRequest(const FeatureDefinitions& definitions,
                                        std::string_view body);

@@ -1,5 +1,6 @@
 #include "keel/features/push.h"
 
+#include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "keel/base/testing/temp_dir.h"
@@ -82,9 +83,23 @@ TEST_F(PushTest, BadPushesSayWhatAndWhere) {
   EXPECT_THAT(Error(R"({"feature_view": "stats", "df": {"customer_id": [null],
                        "event_time": [1]}})"),
               HasSubstr("df.customer_id[0] is null"));
-  EXPECT_THAT(Error(R"({"feature_view": "stats", "to": "offline", "df": {"customer_id": [1],
+  EXPECT_THAT(Error(R"({"feature_view": "stats", "to": "lake", "df": {"customer_id": [1],
                        "event_time": [1]}})"),
-              HasSubstr("'to' may only be \"online\""));
+              HasSubstr("'to' is \"lake\"; it must be \"online\" (the default), \"offline\" or "
+                        "\"online_and_offline\""));
+}
+
+TEST_F(PushTest, ToSaysWhereTheRowsGo) {
+  const std::string df = R"("df": {"customer_id": [1], "event_time": [1]})";
+  for (const auto& [to, want] : {std::pair<std::string, PushTo>{"", PushTo::kOnline},
+                                 {R"("to": "online",)", PushTo::kOnline},
+                                 {R"("to": "offline",)", PushTo::kOffline},
+                                 {R"("to": "online_and_offline",)", PushTo::kOnlineAndOffline}}) {
+    StatusOr<PushRequest> r =
+        ParsePushRequest(defs_, absl::StrCat(R"({"feature_view": "stats", )", to, df, "}"));
+    ASSERT_TRUE(r.ok()) << to << ": " << r.status();
+    EXPECT_EQ(r->to, want) << to;
+  }
 }
 
 }  // namespace

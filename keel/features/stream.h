@@ -109,6 +109,8 @@ struct OfflineEvents {
   // {"id": "...", "fields": {"name": "text", ...}}.
   std::string raw_jsonl;
   std::string first_id, last_id;  // stream ids of the first and last event
+  // How they came, for the lake's record: "redis-stream" or "push".
+  std::string format = "redis-stream";
 };
 
 // Where consumed events go for training. Called on the consumer's thread.

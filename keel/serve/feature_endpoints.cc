@@ -30,12 +30,40 @@ void FeatureEndpoints::GetOnlineFeatures(std::string_view body, HttpResponse* re
 void FeatureEndpoints::Push(std::string_view body, HttpResponse* response) const {
   StatusOr<features::PushRequest> request = features::ParsePushRequest(definitions_, body);
   if (!request.ok()) return ErrorResponse(request.status(), response);
-  StatusOr<int64_t> written = features::PushToOnlineStore(definitions_, *request, *store_);
-  if (!written.ok()) return ErrorResponse(written.status(), response);
+  const int64_t rows = request->rows.num_rows();
+  if (request->to != features::PushTo::kOnline) {
+    if (offline_ == nullptr) {
+      return ErrorResponse(absl::FailedPreconditionError(
+                               "push: this server keeps no offline store; send \"to\": "
+                               "\"online\", or push through `keel serve --online-features`"),
+                           response);
+    }
+    features::OfflineEvents events;
+    events.view = definitions_.FindView(request->feature_view);
+    events.batches.push_back(request->rows);
+    events.rows = rows;
+    events.format = "push";
+    events.first_id = events.last_id = absl::StrCat(NowMicros());
+    events.raw_jsonl = absl::StrCat(std::string(body), "\n");
+    Status appended;
+    {
+      absl::MutexLock lock(&offline_mu_);
+      appended = offline_->Append(events);
+    }
+    if (!appended.ok()) return ErrorResponse(appended, response);
+  }
+  if (request->to != features::PushTo::kOffline) {
+    StatusOr<int64_t> written = features::PushToOnlineStore(definitions_, *request, *store_);
+    if (!written.ok()) return ErrorResponse(written.status(), response);
+  }
   response->status = 200;
   response->body = "{\"feature_view\":";
   AppendJsonString(request->feature_view, &response->body);
-  absl::StrAppend(&response->body, ",\"rows\":", *written, "}");
+  absl::StrAppend(&response->body, ",\"rows\":", rows, ",\"to\":\"",
+                  request->to == features::PushTo::kOnline    ? "online"
+                  : request->to == features::PushTo::kOffline ? "offline"
+                                                              : "online_and_offline",
+                  "\"}");
   response->content_type = "application/json";
 }
 
