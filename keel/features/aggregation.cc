@@ -13,15 +13,17 @@
 namespace keel::features {
 namespace {
 
-// Encoding (EncodeEventLog): byte kLogMagic, uint32 event count n, uint8
-// column count, n int64 times, uint8 1/0 (created times follow or all are
-// kNoCreated), [n int64 created], then per column: uint8 name length, the
+// Encoding (EncodeEventLog): byte kLogMagic (or kLogMagicWithIds), uint32
+// event count n, uint8 column count, n int64 times, uint8 1/0 (created times
+// follow or all are kNoCreated), [n int64 created], [kLogMagicWithIds only:
+// n ids, each uint16 length + bytes], then per column: uint8 name length, the
 // name, uint8 DataType, a validity bitmap of (n + 7) / 8 bytes (bit i of
 // byte i / 8: event i has a value) and the values of the valid events: 1
 // byte (bool), 8 bytes (int64, timestamp, float64) or uint32 length + bytes
 // (string). Numbers are in the machine's byte order, as online_store.cc's
 // rows (x86-64 and arm64 are both little-endian).
-constexpr uint8_t kLogMagic = 0xE1;  // "Keel events, version 1"
+constexpr uint8_t kLogMagic = 0xE1;         // "Keel events, version 1"
+constexpr uint8_t kLogMagicWithIds = 0xE2;  // version 2: version 1 with event ids
 
 template <typename T>
 void Put(T value, std::string* out) {
@@ -84,6 +86,7 @@ bool Less(const EventColumn& c, size_t a, size_t b) {
 void AppendFrom(const EventLog& from, size_t i, EventLog* to) {
   to->times.push_back(from.times[i]);
   to->created.push_back(from.created[i]);
+  to->ids.push_back(from.ids[i]);
   for (size_t c = 0; c < to->columns.size(); ++c) {
     const EventColumn& src = from.columns[c];
     EventColumn& dst = to->columns[c];
@@ -149,9 +152,10 @@ EventLog MakeEventLog(std::span<const TypedName> columns) {
 }
 
 void AppendEvent(int64_t time_us, int64_t created, std::span<const Column* const> values,
-                 int64_t row, EventLog* log) {
+                 int64_t row, EventLog* log, std::string_view id) {
   log->times.push_back(time_us);
   log->created.push_back(created);
+  log->ids.emplace_back(id);
   for (size_t c = 0; c < log->columns.size(); ++c) {
     EventColumn& dst = log->columns[c];
     const Column* src = values[c];
@@ -207,12 +211,20 @@ EventLog MergeEvents(const EventLog& earlier, const EventLog& later) {
   return out;
 }
 
+EventLog SelectEvents(const EventLog& log, std::span<const size_t> indices) {
+  EventLog out;
+  for (const EventColumn& c : log.columns) out.columns.push_back({.name = c.name, .type = c.type});
+  for (size_t i : indices) AppendFrom(log, i, &out);
+  return out;
+}
+
 void DropEventsThrough(int64_t cutoff_us, EventLog* log) {
   const auto end = std::upper_bound(log->times.begin(), log->times.end(), cutoff_us);
   const size_t n = static_cast<size_t>(end - log->times.begin());
   if (n == 0) return;
   log->times.erase(log->times.begin(), log->times.begin() + n);
   log->created.erase(log->created.begin(), log->created.begin() + n);
+  log->ids.erase(log->ids.begin(), log->ids.begin() + n);
   for (EventColumn& c : log->columns) {
     c.valid.erase(c.valid.begin(), c.valid.begin() + n);
     if (!c.ints.empty()) c.ints.erase(c.ints.begin(), c.ints.begin() + n);
@@ -286,7 +298,9 @@ FeatureValue ComputeAggregate(const EventLog& log, int column, const Aggregation
 
 void EncodeEventLog(const EventLog& log, std::string* out) {
   const size_t n = log.size();
-  out->push_back(static_cast<char>(kLogMagic));
+  const bool any_id = std::any_of(log.ids.begin(), log.ids.end(),
+                                  [](const std::string& id) { return !id.empty(); });
+  out->push_back(static_cast<char>(any_id ? kLogMagicWithIds : kLogMagic));
   Put<uint32_t>(static_cast<uint32_t>(n), out);
   Put<uint8_t>(static_cast<uint8_t>(log.columns.size()), out);
   for (int64_t t : log.times) Put<int64_t>(t, out);
@@ -295,6 +309,13 @@ void EncodeEventLog(const EventLog& log, std::string* out) {
   Put<uint8_t>(any_created ? 1 : 0, out);
   if (any_created) {
     for (int64_t c : log.created) Put<int64_t>(c, out);
+  }
+  if (any_id) {
+    for (const std::string& id : log.ids) {
+      const size_t size = std::min<size_t>(id.size(), UINT16_MAX);
+      Put<uint16_t>(static_cast<uint16_t>(size), out);
+      out->append(id.data(), size);
+    }
   }
   for (const EventColumn& c : log.columns) {
     const size_t name_size = std::min<size_t>(c.name.size(), 255);
@@ -333,8 +354,8 @@ StatusOr<EventLog> DecodeEventLog(std::string_view bytes, std::span<const TypedN
   uint8_t magic = 0;
   uint32_t n = 0;
   uint8_t num_columns = 0;
-  if (!in.Get(&magic) || magic != kLogMagic || !in.Get(&n) || !in.Get(&num_columns) ||
-      bytes.size() < size_t{n} * 8) {
+  if (!in.Get(&magic) || (magic != kLogMagic && magic != kLogMagicWithIds) || !in.Get(&n) ||
+      !in.Get(&num_columns) || bytes.size() < size_t{n} * 8) {
     return CorruptLog();
   }
   EventLog log = MakeEventLog(columns);
@@ -348,6 +369,15 @@ StatusOr<EventLog> DecodeEventLog(std::string_view bytes, std::span<const TypedN
   if (any_created != 0) {
     for (int64_t& c : log.created) {
       if (!in.Get(&c)) return CorruptLog();
+    }
+  }
+  log.ids.assign(n, std::string());
+  if (magic == kLogMagicWithIds) {
+    for (std::string& id : log.ids) {
+      uint16_t size = 0;
+      std::string_view text;
+      if (!in.Get(&size) || !in.Bytes(size, &text)) return CorruptLog();
+      id.assign(text);
     }
   }
   std::vector<bool> filled(log.columns.size(), false);
@@ -415,9 +445,14 @@ StatusOr<EventLog> DecodeEventLog(std::string_view bytes, std::span<const TypedN
 
 StatusOr<EntityEvents> GroupSourceEvents(const FeatureDefinitions& definitions,
                                          const FeatureView& view, const Table& source,
-                                         int64_t after_us, int64_t until_us) {
+                                         int64_t after_us, int64_t until_us,
+                                         std::span<const std::string> event_ids) {
   const Source& src = *definitions.FindSource(view.source);
   const std::string what = absl::StrCat("feature view '", view.name, "': source '", src.name, "'");
+  if (!event_ids.empty() && static_cast<int64_t>(event_ids.size()) != source.num_rows()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(what, ": ", event_ids.size(), " event ids for ", source.num_rows(), " rows"));
+  }
   const std::vector<TypedName> join_keys = definitions.JoinKeys(view);
   KEEL_ASSIGN_OR_RETURN(Column time,
                         TypedColumn(source, src.timestamp_field, {DataType::kTimestamp}, what));
@@ -478,7 +513,10 @@ StatusOr<EntityEvents> GroupSourceEvents(const FeatureDefinitions& definitions,
       return times[a] != times[b] ? times[a] < times[b] : created_at(a) < created_at(b);
     });
     EventLog log = MakeEventLog(columns);
-    for (int64_t r : g) AppendEvent(times[r], created_at(r), value_ptrs, r, &log);
+    for (int64_t r : g) {
+      AppendEvent(times[r], created_at(r), value_ptrs, r, &log,
+                  event_ids.empty() ? std::string_view() : std::string_view(event_ids[r]));
+    }
     out.logs.push_back(std::move(log));
   }
   return out;

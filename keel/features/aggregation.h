@@ -40,8 +40,11 @@ struct EventColumn {
 // the row's position in the source; online, the order in which events
 // reached the store (the same when they are pushed in source order).
 struct EventLog {
-  std::vector<int64_t> times;        // event times (µs since the epoch)
-  std::vector<int64_t> created;      // tie-break at equal times (kNoCreated: none)
+  std::vector<int64_t> times;    // event times (µs since the epoch)
+  std::vector<int64_t> created;  // tie-break at equal times (kNoCreated: none)
+  // Each event's id ("" for none): a stream message's, so that a replayed
+  // message is not counted twice (AppendEventsToOnlineStore).
+  std::vector<std::string> ids;
   std::vector<EventColumn> columns;  // AggregatedColumns(view), in that order
 
   size_t size() const { return times.size(); }
@@ -70,9 +73,9 @@ EventLog MakeEventLog(std::span<const TypedName> columns);
 // Appends one event at the end of `log` (callers keep the order, or call
 // SortEvents): row `row` of values[c] for log column c (nullptr: null; the
 // column's type must be log column c's; a timestamp column may feed an int64
-// one and back, both are int64 values).
+// one and back, both are int64 values), with id `id` ("" for none).
 void AppendEvent(int64_t time_us, int64_t created, std::span<const Column* const> values,
-                 int64_t row, EventLog* log);
+                 int64_t row, EventLog* log, std::string_view id = {});
 
 // Sorts `log` by (time, created), keeping the current order at ties.
 void SortEvents(EventLog* log);
@@ -81,6 +84,9 @@ void SortEvents(EventLog* log);
 // (time, created) order, where an event of `later` comes after the events of
 // `earlier` at equal (time, created): `later` arrived after `earlier`.
 EventLog MergeEvents(const EventLog& earlier, const EventLog& later);
+
+// The events of `log` at `indices` (increasing), in that order.
+EventLog SelectEvents(const EventLog& log, std::span<const size_t> indices);
 
 // Removes the events with time <= cutoff_us.
 void DropEventsThrough(int64_t cutoff_us, EventLog* log);
@@ -100,8 +106,9 @@ FeatureValue ComputeAggregate(const EventLog& log, int column, const Aggregation
                               int64_t t_us);
 
 // Appends the compact encoding of `log` to `out`: a version byte, the event
-// count, the times and created times (8 bytes each), then per column its
-// name, type, a validity bitmap and the non-null values.
+// count, the times and created times (8 bytes each), the ids when any event
+// has one (version 2; a log without ids is written as version 1), then per
+// column its name, type, a validity bitmap and the non-null values.
 void EncodeEventLog(const EventLog& log, std::string* out);
 
 // Decodes an encoded log into one with exactly the columns `columns`: a
@@ -123,11 +130,13 @@ struct EntityEvents {
 // the view's join keys, its source's timestamp_field (a timestamp), the
 // aggregated columns with their declared types (CheckSourceTable checks
 // them) and, when the source names one, its created_timestamp_field
-// (timestamp or int64). Errors: InvalidArgument naming a missing or
-// mistyped column.
+// (timestamp or int64). `event_ids`: empty, or one id per row of `source`
+// for the events ("" for none). Errors: InvalidArgument naming a missing or
+// mistyped column, or event_ids of another length.
 StatusOr<EntityEvents> GroupSourceEvents(const FeatureDefinitions& definitions,
                                          const FeatureView& view, const Table& source,
-                                         int64_t after_us, int64_t until_us);
+                                         int64_t after_us, int64_t until_us,
+                                         std::span<const std::string> event_ids = {});
 
 // The offline side: for every row of `entities` (which has the view's join
 // keys and the timestamp column `entity_time`), the aggregated features

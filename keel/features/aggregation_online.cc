@@ -4,6 +4,7 @@
 #include <functional>
 #include <string_view>
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/synchronization/mutex.h"
@@ -135,6 +136,28 @@ Status UpdateLogs(OnlineStore& store, const FeatureDefinitions& definitions,
   return absl::OkStatus();
 }
 
+// Removes from `added` the events with an id that `stored` holds (a
+// replayed stream message) and returns how many.
+int64_t DropKnownEvents(const EventLog& stored, EventLog* added) {
+  absl::flat_hash_set<std::string_view> ids;
+  for (const std::string& id : stored.ids) {
+    if (!id.empty()) ids.insert(id);
+  }
+  if (ids.empty()) return 0;
+  int64_t dropped = 0;
+  std::vector<size_t> keep;
+  for (size_t i = 0; i < added->size(); ++i) {
+    if (!added->ids[i].empty() && ids.contains(added->ids[i])) {
+      ++dropped;
+    } else {
+      keep.push_back(i);
+    }
+  }
+  if (dropped == 0) return 0;
+  *added = SelectEvents(*added, keep);
+  return dropped;
+}
+
 Status InStore(const Status& s, const FeatureView& view, const OnlineStore& store) {
   if (s.ok() || s.code() == absl::StatusCode::kDataLoss) return s;
   return Status(s.code(), absl::StrCat("feature view '", view.name, "': online store (",
@@ -152,7 +175,8 @@ OnlineView EventLogView(const FeatureDefinitions& definitions, const FeatureView
 
 StatusOr<int64_t> AppendEventsToOnlineStore(const FeatureDefinitions& definitions,
                                             const FeatureView& view, const Table& events,
-                                            OnlineStore& store) {
+                                            OnlineStore& store,
+                                            std::span<const std::string> event_ids) {
   if (view.aggregations.empty()) {
     return absl::InvalidArgumentError(
         absl::StrCat("feature view '", view.name, "' has no aggregations"));
@@ -174,16 +198,19 @@ StatusOr<int64_t> AppendEventsToOnlineStore(const FeatureDefinitions& definition
     columns.push_back(nulls.Finish());
   }
   KEEL_ASSIGN_OR_RETURN(Table rows, Table::Make(names, std::move(columns)));
-  KEEL_ASSIGN_OR_RETURN(EntityEvents added,
-                        GroupSourceEvents(definitions, view, rows, INT64_MIN, INT64_MAX));
+  KEEL_ASSIGN_OR_RETURN(EntityEvents added, GroupSourceEvents(definitions, view, rows, INT64_MIN,
+                                                              INT64_MAX, event_ids));
+  int64_t known = 0;  // events whose id the entity's log already holds
   const Status s = UpdateLogs(store, definitions, view, added.keys,
                               [&](StoredLog& stored, size_t i) {
-                                return stored.found ? MergeEvents(stored.log, added.logs[i])
-                                                    : std::move(added.logs[i]);
+                                if (!stored.found) return std::move(added.logs[i]);
+                                if (!event_ids.empty())
+                                  known += DropKnownEvents(stored.log, &added.logs[i]);
+                                return MergeEvents(stored.log, added.logs[i]);
                               },
                               {});
   KEEL_RETURN_IF_ERROR(InStore(s, view, store));
-  return added.events;
+  return added.events - known;
 }
 
 StatusOr<EventLogMaterializeStats> MaterializeEventLogs(

@@ -47,12 +47,17 @@ OnlineView EventLogView(const FeatureDefinitions& definitions, const FeatureView
 // of `events`. Then each log drops its events at or before its newest event
 // time minus the largest window. Returns the number of events appended (the
 // rows of `events`, some of which may fall out at once when they are that
-// old). Errors: InvalidArgument for a missing or mistyped column, a null key
-// or time (naming it); DataLoss for a stored log that is corrupt; the
-// store's errors (logs already written stay).
+// old). `event_ids`: empty, or one id per row ("" for none); an event whose
+// id its entity's log already holds is skipped and not counted, so a stream
+// message delivered twice (a replay after a crash before its XACK) counts
+// once while its first delivery is still within the largest window.
+// Errors: InvalidArgument for a missing or mistyped column, a null key or
+// time (naming it), event_ids of another length; DataLoss for a stored log
+// that is corrupt; the store's errors (logs already written stay).
 StatusOr<int64_t> AppendEventsToOnlineStore(const FeatureDefinitions& definitions,
                                             const FeatureView& view, const Table& events,
-                                            OnlineStore& store);
+                                            OnlineStore& store,
+                                            std::span<const std::string> event_ids = {});
 
 struct EventLogMaterializeStats {
   int64_t events = 0;    // source events with time in (end - largest window, end]

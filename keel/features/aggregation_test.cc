@@ -219,6 +219,23 @@ TEST_F(AggregationTest, EncodingRoundTripsAndToleratesChangedColumns) {
   EXPECT_EQ(other->columns[0].valid, (std::vector<uint8_t>{0, 0, 0}));
   EXPECT_EQ(other->columns[1].valid, (std::vector<uint8_t>{0, 0, 0}));
   EXPECT_EQ(other->columns[2].strings, (std::vector<std::string>{"a|b", "", ""}));
+  EXPECT_EQ(back->ids, (std::vector<std::string>{"", "", ""}));
+  EXPECT_EQ(static_cast<uint8_t>(bytes[0]), 0xE1);  // no ids: version 1, as before ids
+
+  // Event ids (stream messages) round-trip; a log with some is version 2.
+  EventLog with_ids = log;
+  with_ids.ids = {"events/1-0", "", "events/2-0"};
+  std::string id_bytes;
+  EncodeEventLog(with_ids, &id_bytes);
+  EXPECT_EQ(static_cast<uint8_t>(id_bytes[0]), 0xE2);
+  StatusOr<EventLog> back_ids = DecodeEventLog(id_bytes, columns_);
+  ASSERT_TRUE(back_ids.ok()) << back_ids.status();
+  EXPECT_EQ(back_ids->ids, with_ids.ids);
+  EXPECT_EQ(back_ids->times, log.times);
+  EXPECT_EQ(back_ids->columns[1].strings, log.columns[1].strings);
+  EXPECT_EQ(DecodeEventLog(id_bytes.substr(0, 60), columns_).status().code(),
+            absl::StatusCode::kDataLoss);
+
   // Corrupt bytes.
   EXPECT_EQ(DecodeEventLog(bytes.substr(0, bytes.size() - 1), columns_).status().code(),
             absl::StatusCode::kDataLoss);

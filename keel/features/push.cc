@@ -202,8 +202,9 @@ StatusOr<int64_t> PushToOnlineStore(const FeatureDefinitions& definitions,
         store.Write(online, {.keys = keys, .event_times = times, .values = &request.rows}));
   }
   if (!view.aggregations.empty()) {
-    KEEL_ASSIGN_OR_RETURN(const int64_t events,
-                          AppendEventsToOnlineStore(definitions, view, request.rows, store));
+    KEEL_ASSIGN_OR_RETURN(
+        const int64_t events,
+        AppendEventsToOnlineStore(definitions, view, request.rows, store, request.event_ids));
     if (online.features.empty()) written = events;
   }
   return written;

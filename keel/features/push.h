@@ -18,6 +18,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "keel/base/status.h"
 #include "keel/features/definitions.h"
@@ -34,7 +35,11 @@ enum class PushTo { kOnline, kOffline, kOnlineAndOffline };
 struct PushRequest {
   std::string feature_view;
   PushTo to = PushTo::kOnline;  // "to": "online" | "offline" | "online_and_offline"
-  Table rows;                   // join keys, the timestamp field and features, typed as declared
+  // Optional, one per row: ids of the events (the stream sets its message
+  // ids), so windowed aggregates count a redelivered event once (see
+  // AppendEventsToOnlineStore). Not part of the push body.
+  std::vector<std::string> event_ids;
+  Table rows;  // join keys, the timestamp field and features, typed as declared
 };
 
 // Parses and types a push body against `definitions`. Errors:

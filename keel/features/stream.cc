@@ -282,7 +282,13 @@ struct StreamConsumer::Impl {
     ParsedStreamBatch parsed = ParseStreamMessages(definitions, options.default_view, messages);
     std::vector<bool> refused(parsed.views.size(), false);
     for (size_t v = 0; v < parsed.views.size(); ++v) {
-      const ParsedStreamBatch::ViewRows& rows = parsed.views[v];
+      ParsedStreamBatch::ViewRows& rows = parsed.views[v];
+      // A message's id in its stream identifies its event: a replay of it
+      // after a crash is not counted twice by windowed aggregates.
+      rows.request.event_ids.clear();
+      for (size_t m : rows.messages) {
+        rows.request.event_ids.push_back(absl::StrCat(options.stream, "/", messages[m].id));
+      }
       StatusOr<int64_t> written = PushToOnlineStore(definitions, rows.request, *store);
       if (written.ok()) {
         int64_t latest = 0;
