@@ -69,6 +69,11 @@ StatusOr<TimestampMicros> ParseTimestamp(std::string_view text,
 // As ParseTimestamp, without building an error message: for hot loops (CSV
 // type inference). Returns false when `text` is not a timestamp.
 bool TryParseTimestamp(std::string_view text, const TimeZone& zone, TimestampMicros* out);
+// As above; on success `*has_offset` tells whether `text` carried a UTC
+// offset ('Z', '+02:00': an instant whatever `zone`) or not (a naive local
+// time read in `zone`), for readers that refuse columns mixing the two.
+bool TryParseTimestamp(std::string_view text, const TimeZone& zone, TimestampMicros* out,
+                       bool* has_offset);
 
 // Converts an epoch number to microseconds. Errors: OutOfRange when the
 // instant is outside years 0001..9999 (which includes int64 overflow).

@@ -142,8 +142,10 @@ bool ParseOffset(Cursor& c, int* offset_seconds, ParseFailure* f) {
   return true;
 }
 
-// The whole parser; `text` is already trimmed. On failure fills *f.
-bool ParseCore(std::string_view text, const TimeZone& zone, TimestampMicros* out, ParseFailure* f) {
+// The whole parser; `text` is already trimmed. On success sets *has_offset,
+// on failure fills *f.
+bool ParseCore(std::string_view text, const TimeZone& zone, TimestampMicros* out,
+               bool* has_offset_out, ParseFailure* f) {
   Cursor c(text);
   int year, month, day;
   if (!c.Digits<4>(&year)) return Expected(c, "a 4-digit year", f);
@@ -240,6 +242,7 @@ bool ParseCore(std::string_view text, const TimeZone& zone, TimestampMicros* out
     return false;
   }
   *out = t;
+  *has_offset_out = has_offset;
   return true;
 }
 
@@ -340,16 +343,23 @@ StatusOr<TimestampMicros> ParseTimestamp(std::string_view text, const TimeZone& 
                   absl::StrCat(Quote(text), ": empty; expected a timestamp (", kLayoutsHint, ")"));
   }
   TimestampMicros t = 0;
+  bool has_offset = false;
   ParseFailure failure;
-  if (!ParseCore(trimmed, zone, &t, &failure)) {
+  if (!ParseCore(trimmed, zone, &t, &has_offset, &failure)) {
     return Status(absl::StatusCode::kInvalidArgument, DescribeFailure(trimmed, failure));
   }
   return t;
 }
 
 bool TryParseTimestamp(std::string_view text, const TimeZone& zone, TimestampMicros* out) {
+  bool has_offset = false;
+  return TryParseTimestamp(text, zone, out, &has_offset);
+}
+
+bool TryParseTimestamp(std::string_view text, const TimeZone& zone, TimestampMicros* out,
+                       bool* has_offset) {
   ParseFailure failure;
-  return ParseCore(TrimSpaces(text), zone, out, &failure);
+  return ParseCore(TrimSpaces(text), zone, out, has_offset, &failure);
 }
 
 StatusOr<TimestampMicros> FromEpoch(int64_t value, EpochUnit unit) {

@@ -175,6 +175,24 @@ TEST(TimestampParseTest, TryParseAgreesWithParseOnMutatedText) {
   EXPECT_GT(accepted, 1000);
 }
 
+TEST(TimestampParseTest, TryParseTellsWhetherTheTextHadAnOffset) {
+  for (const char* text :
+       {"2024-03-10T14:30:00Z", "2024-03-10 14:30:00z", "2024-03-10T14:30+02:00",
+        "2024-03-10T14:30:00.5-0530", "20240310T143000Z", "2024/03/10 14:30-05"}) {
+    TimestampMicros t = 0;
+    bool has_offset = false;
+    EXPECT_TRUE(TryParseTimestamp(text, TimeZone::Utc(), &t, &has_offset)) << text;
+    EXPECT_TRUE(has_offset) << text;
+  }
+  for (const char* text : {"2024-03-10", "2024-03-10 14:30", "2024-03-10T14:30:00.123", "20240310",
+                           " 2024/03/10 14:30:00 "}) {
+    TimestampMicros t = 0;
+    bool has_offset = true;
+    EXPECT_TRUE(TryParseTimestamp(text, TimeZone::Utc(), &t, &has_offset)) << text;
+    EXPECT_FALSE(has_offset) << text;
+  }
+}
+
 TEST(TimestampParseTest, LocalTimeUsesTheZone) {
   EXPECT_EQ(Parse("2024-07-01 12:00", Zone("Europe/Paris")), Parse("2024-07-01T10:00:00Z"));
   EXPECT_EQ(Parse("2024-01-01 12:00", Zone("Europe/Paris")), Parse("2024-01-01T11:00:00Z"));

@@ -125,7 +125,12 @@ StatusOr<std::unique_ptr<BatchInput>> BatchInput::Open(CommandContext& context, 
       }
       break;
     case InputFormat::kJsonLines: {
-      KEEL_ASSIGN_OR_RETURN(input->table_, ReadJsonLines(path));
+      JsonReadOptions read;
+      for (const Field& field : input->options_.types.fields()) {
+        read.schema_override[field.name] = field.type;
+      }
+      read.schema_override_may_name_missing_columns = true;
+      KEEL_ASSIGN_OR_RETURN(input->table_, ReadJsonLines(path, read));
       break;
     }
     case InputFormat::kParquet: {

@@ -37,8 +37,10 @@ struct BatchInputOptions {
   // The most rows per chunk.
   int64_t chunk_rows = 65536;
   // Types to fix, e.g. a model's input schema. CSV columns not named here
-  // are read as text (so no column can change type mid-stream); other
-  // formats keep their own types.
+  // are read as text (so no column can change type mid-stream). JSON Lines
+  // columns named here are read as that type (a value that does not parse
+  // is an error naming its line); the others are inferred. Other formats
+  // keep their own types.
   Schema types;
 };
 

@@ -178,6 +178,84 @@ TEST_F(FeaturesCliTest, GetHistoricalNamesAMissingJoinKeyAndAnUnknownService) {
   EXPECT_THAT(r.err, HasSubstr("have no column 'ts' (the event time)"));
 }
 
+// An entity time column with some times carrying an offset and some not is
+// ambiguous (the naive ones may be local times): refused with both examples,
+// for CSV and JSON Lines, and by `keel ingest` (the readers refuse it).
+TEST_F(FeaturesCliTest, GetHistoricalRefusesEntityTimesInMixedZones) {
+  ASSERT_EQ(Keel({"features", "apply", "features.yaml"}).exit_code, 0);
+  Write("mixed.csv",
+        "customer_id,event_timestamp,label\n"
+        "1,2024-01-02T00:00:00Z,a\n"
+        "1,2024-01-01 12:00:00,b\n");
+  CommandResult r = Keel({"features", "get-historical", "--entities", "mixed.csv", "--service",
+                          "fraud", "--out", "x.csv"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_THAT(r.err, HasSubstr("mixed.csv:3:3: column 'event_timestamp' mixes timestamps with a "
+                               "UTC offset ('2024-01-02T00:00:00Z', line 2) and without one "
+                               "('2024-01-01 12:00:00', line 3), so the ones without may be local "
+                               "times; write every time with an offset such as Z, or every time "
+                               "without one; naive times are read as UTC"));
+  EXPECT_FALSE(PathExists(dir_.path() + "/x.csv"));
+
+  Write("mixed.jsonl",
+        "{\"customer_id\": 1, \"event_timestamp\": \"2024-01-02T00:00:00\"}\n"
+        "{\"customer_id\": 1, \"event_timestamp\": \"2024-01-01T12:00:00+01:00\"}\n");
+  r = Keel({"features", "get-historical", "--entities", "mixed.jsonl", "--service", "fraud",
+            "--out", "x.csv"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_THAT(r.err, HasSubstr("mixed.jsonl:2:1: key 'event_timestamp' mixes timestamps with a "
+                               "UTC offset ('2024-01-01T12:00:00+01:00', line 2) and without one "
+                               "('2024-01-02T00:00:00', line 1)"));
+
+  r = Keel({"ingest", "mixed.csv", "--name", "mixed"});
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_THAT(r.err, HasSubstr("mixed.csv:3:3: column 'event_timestamp' mixes timestamps"));
+}
+
+// Different explicit offsets (a DST change, several sources) are each an
+// unambiguous instant: accepted and joined at the right UTC time.
+TEST_F(FeaturesCliTest, GetHistoricalAcceptsEntityTimesWithDifferentOffsets) {
+  ASSERT_EQ(Keel({"features", "apply", "features.yaml"}).exit_code, 0);
+  Write("offsets.csv",
+        "customer_id,event_timestamp,label\n"
+        "1,2024-01-02T01:00:00+01:00,a\n"
+        "1,2024-01-01T14:00:00+02:00,b\n"
+        "2,2024-01-01T00:00:00Z,c\n");
+  json r = KeelJson({"features", "get-historical", "--entities", "offsets.csv", "--service",
+                     "fraud", "--out", "train.jsonl"});
+  ASSERT_EQ(r["rows"], 3);
+  const std::vector<std::string> lines =
+      absl::StrSplit(*ReadFile(dir_.path() + "/train.jsonl"), "\n", absl::SkipEmpty());
+  ASSERT_EQ(lines.size(), 3u);
+  const std::vector<std::string> times = {"2024-01-02T00:00:00Z", "2024-01-01T12:00:00Z",
+                                          "2024-01-01T00:00:00Z"};
+  const std::vector<json> spend = {21.5, 10.5, 7.25};
+  for (size_t i = 0; i < lines.size(); ++i) {
+    SCOPED_TRACE(i);
+    const json row = json::parse(lines[i]);
+    EXPECT_EQ(row["event_timestamp"], times[i]);
+    EXPECT_EQ(row["stats__spend"], spend[i]);
+  }
+}
+
+TEST_F(FeaturesCliTest, GetHistoricalNamesTheLineOfAnUnparseableEntityTime) {
+  ASSERT_EQ(Keel({"features", "apply", "features.yaml"}).exit_code, 0);
+  Write("bad.csv", "customer_id,event_timestamp\n1,2024-01-02T00:00:00\n1,2024-01-32T00:00:00\n");
+  CommandResult r = Keel({"features", "get-historical", "--entities", "bad.csv", "--service",
+                          "fraud", "--out", "x.csv"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_THAT(r.err, HasSubstr("bad.csv:3:3: value '2024-01-32T00:00:00' in column "
+                               "'event_timestamp' is not a valid timestamp"));
+  Write("bad.jsonl",
+        "{\"customer_id\": 1, \"event_timestamp\": \"2024-01-02T00:00:00\"}\n"
+        "{\"customer_id\": 1, \"event_timestamp\": \"yesterday\"}\n");
+  r = Keel({"features", "get-historical", "--entities", "bad.jsonl", "--service", "fraud", "--out",
+            "x.csv"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_THAT(r.err, HasSubstr("bad.jsonl:2:1: value 'yesterday' of key 'event_timestamp' is not "
+                               "a valid timestamp"));
+}
+
 TEST_F(FeaturesCliTest, MaterializeThenGetOnlineGivesTheOfflineValuesAtTheEnd) {
   ASSERT_EQ(Keel({"features", "apply", "features.yaml"}).exit_code, 0);
   // Window [2024-01-01T12:00, 2024-01-02T00:00]: customer 1's two rows at

@@ -396,14 +396,25 @@ void ConvertColumn(const ChunkText& text, int column, CellType type, bool fixed,
       case CellType::kFloat64:
         bad_row = ConvertFixedWidth<double>(cells, type, ParseFloat64Cell, out);
         break;
-      case CellType::kTimestamp:
+      case CellType::kTimestamp: {
+        const char* with_offset = nullptr;
+        const char* naive = nullptr;
         bad_row = ConvertFixedWidth<int64_t>(
             cells, type,
-            [&zone](const char* s, size_t n, int64_t* v) {
-              return TryParseTimestamp(std::string_view(s, n), zone, v);
+            [&](const char* s, size_t n, int64_t* v) {
+              bool has_offset = false;
+              if (!TryParseTimestamp(std::string_view(s, n), zone, v, &has_offset)) return false;
+              const char*& first = has_offset ? with_offset : naive;
+              if (first == nullptr) first = s;
+              return true;
             },
             out);
+        if (bad_row < 0) {
+          out->first_with_offset = with_offset == nullptr ? -1 : with_offset - text.data;
+          out->first_naive = naive == nullptr ? -1 : naive - text.data;
+        }
         break;
+      }
       case CellType::kString:
         ConvertString(cells, options.quote, out, failure);
         return;

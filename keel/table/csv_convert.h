@@ -112,6 +112,11 @@ struct ColumnChunk {
   std::unique_ptr<Buffer> values;
   std::unique_ptr<Buffer> data;  // strings
   int64_t data_bytes = 0;        // used bytes of `data`
+  // kTimestamp: where in the chunk text the first value written with a UTC
+  // offset ('Z', '+02:00') and the first written without one (naive)
+  // start; -1 when there is none. The reader refuses a column with both.
+  int64_t first_with_offset = -1;
+  int64_t first_naive = -1;
 
   // Gives the buffers to `pool` (or frees them) and empties the chunk.
   void Release(BufferPool* pool);
@@ -129,7 +134,8 @@ struct ConvertFailure {
 // does not. Otherwise conversion starts at `type` and widens along the
 // lattice as values require (re-running the chunk's column after a
 // widening), so out->type >= type. Invalid UTF-8 in a value converted as a
-// string gives kInvalidUtf8.
+// string gives kInvalidUtf8. A timestamp chunk notes where its first value
+// with and without a UTC offset are (first_with_offset, first_naive).
 void ConvertColumn(const ChunkText& text, int column, CellType type, bool fixed,
                    const ConvertOptions& options, ColumnChunk* out, ConvertFailure* failure);
 

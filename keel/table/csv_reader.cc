@@ -10,6 +10,7 @@
 #include "keel/table/csv_batch.h"
 #include "keel/table/csv_column_accumulator.h"
 #include "keel/table/csv_convert.h"
+#include "keel/table/csv_parser.h"
 #include "keel/table/csv_stream.h"
 #include "keel/table/csv_tokenizer.h"
 #include "keel/table/input_stream.h"
@@ -34,127 +35,7 @@ const std::vector<std::string>& DefaultCsvNaValues() {
   return *kValues;
 }
 
-namespace {
-
-constexpr int64_t kMaxRowBytesLimit = 512ll << 20;
-// One parallel task's share of a batch.
-struct Chunk {
-  size_t begin = 0;  // in the batch text
-  size_t size = 0;
-  Tokenized tokens;
-  std::vector<ColumnChunk> columns;
-  // The first problem in the chunk (tokenizer or conversion), by offset.
-  bool failed = false;
-  size_t fail_offset = 0;
-  int fail_column = -1;
-  ConvertFailure::Kind fail_kind = ConvertFailure::Kind::kNone;
-};
-
-std::string Printable(std::string_view value) {
-  std::string out;
-  for (char c : value.substr(0, 60)) {
-    if (c == '\n') {
-      out += "\\n";
-    } else if (c == '\r') {
-      out += "\\r";
-    } else {
-      out += c;
-    }
-  }
-  if (value.size() > 60) out += "...";
-  return out;
-}
-
-class CsvParser {
- public:
-  CsvParser(const CsvReadOptions& options, std::string name, CsvReadStats* stats)
-      : options_(options),
-        name_(std::move(name)),
-        stats_(stats),
-        na_(options.na_values),
-        parallel_(options.num_threads),
-        pool_(std::min<int64_t>(options.block_size_bytes * 4 * parallel_.threads(),
-                                csv_internal::kMaxReadBytes) *
-              4) {
-    dialect_.delimiter = options.delimiter;
-    dialect_.quote = options.quote;
-    convert_.na = &na_;
-    convert_.quoted_can_be_null = options.quoted_strings_can_be_null;
-    convert_.zone = &options_.timezone;
-    convert_.quote = options.quote;
-    convert_.pool = &pool_;
-  }
-
-  // One pass over `stream`. With `forced` (the final types of a first
-  // pass), no column is inferred. Sets *restart when the input must be read
-  // again because a column's type changed in a way that needs the text of
-  // earlier batches; `types` then holds the final types.
-  StatusOr<Table> Run(InputStream* stream, const std::vector<CellType>* forced, bool* restart,
-                      std::vector<CellType>* types);
-
-  // Streaming (csv_stream.h): every column's type is fixed before the first
-  // row (schema_override names the file lacks are ignored, other columns
-  // are strings), and the rows go to `sink` in tables of at least
-  // `chunk_rows` rows (the last may be shorter) instead of into the result.
-  void SetStream(int64_t chunk_rows, const CsvChunkSink* sink) {
-    stream_chunk_rows_ = chunk_rows;
-    stream_sink_ = sink;
-  }
-
- private:
-  // Streaming: hands the rows accumulated so far to the sink when there
-  // are chunk_rows of them, or at the end of the input.
-  Status MaybeEmit(bool eof);
-  // The accumulated columns as a table; the accumulators are left empty.
-  StatusOr<Table> FinishTable();
-
-  Status ReadHeader(const Tokenized& first, const char* text);
-  Status SetUpTypes(const std::vector<CellType>* forced);
-  // Parses the complete rows of text[0, size); sets *consumed and
-  // *newlines for them.
-  Status ParseBatch(const char* text, size_t size, bool eof, size_t* consumed, int64_t* newlines);
-  void ConvertChunk(const char* text, Chunk* chunk);
-  Status ChunkError(const char* text, const Chunk& chunk);
-  Status MergeBatch(const char* text, std::vector<Chunk>* chunks);
-  Status ErrorAt(const char* text, size_t offset, absl::StatusCode code, std::string_view what);
-
-  const CsvReadOptions& options_;
-  const std::string name_;
-  CsvReadStats* stats_;
-  csv_internal::NaMatcher na_;
-  csv_internal::Dialect dialect_;
-  csv_internal::ConvertOptions convert_;
-  const table_internal::Parallel parallel_;
-
-  std::vector<std::string> names_;
-  int num_columns_ = 0;
-  std::vector<CellType> types_;  // the join of every value seen so far
-  std::vector<bool> fixed_;      // not inferred
-  std::vector<csv_internal::ColumnAccumulator> columns_;
-  std::vector<Tokenized> spare_tokens_;  // reused: no page faults per batch
-  csv_internal::BufferPool pool_;
-  bool restart_ = false;  // results are dropped; only types are learnt
-  const CsvChunkSink* stream_sink_ = nullptr;
-  int64_t stream_chunk_rows_ = 0;
-  int64_t emitted_rows_ = 0;
-  int64_t emitted_chunks_ = 0;
-  bool stopped_ = false;  // the sink asked for no more rows
-  int64_t line_ = 1;      // line number of the batch text's first byte
-  int64_t rows_ = 0;
-};
-
-Status CsvParser::ErrorAt(const char* text, size_t offset, absl::StatusCode code,
-                          std::string_view what) {
-  const char* at = text + offset;
-  const int64_t line = line_ + std::count(text, at, '\n');
-  const char* line_start = at;
-  while (line_start > text && line_start[-1] != '\n') --line_start;
-  int64_t column = 1;
-  for (const char* p = line_start; p < at; ++p) {
-    if ((static_cast<uint8_t>(*p) & 0xC0) != 0x80) ++column;
-  }
-  return Status(code, absl::StrCat(name_, ":", line, ":", column, ": ", std::string(what)));
-}
+namespace csv_internal {
 
 Status CsvParser::ReadHeader(const Tokenized& first, const char* text) {
   num_columns_ = first.num_columns;
@@ -192,6 +73,7 @@ Status CsvParser::ReadHeader(const Tokenized& first, const char* text) {
 Status CsvParser::SetUpTypes(const std::vector<CellType>* forced) {
   types_.assign(num_columns_, CellType::kNull);
   fixed_.assign(num_columns_, false);
+  offset_checks_.assign(num_columns_, {});
   columns_.clear();
   columns_.resize(num_columns_);
   for (const auto& [name, type] : options_.schema_override) {
@@ -242,64 +124,6 @@ void CsvParser::ConvertChunk(const char* text, Chunk* chunk) {
       chunk->fail_kind = failure.kind;
     }
   }
-}
-
-Status CsvParser::ChunkError(const char* text, const Chunk& chunk) {
-  const size_t at = chunk.begin + chunk.fail_offset;
-  const absl::StatusCode code = absl::StatusCode::kInvalidArgument;
-  if (chunk.fail_column >= 0) {
-    const std::string& column = names_[chunk.fail_column];
-    if (chunk.fail_kind == ConvertFailure::Kind::kInvalidUtf8) {
-      return ErrorAt(text, at, code,
-                     absl::StrCat("invalid UTF-8 (byte 0x",
-                                  absl::Hex(static_cast<uint8_t>(text[at]), absl::kZeroPad2),
-                                  ") in column '", column,
-                                  "'; the file must be UTF-8 (convert it, e.g. with iconv -f "
-                                  "latin1 -t utf-8)"));
-    }
-    // The failing field, re-read for the message.
-    const Tokenized& tokens = chunk.tokens;
-    std::string_view value;
-    for (int64_t r = 0; r < tokens.rows; ++r) {
-      const auto& f = tokens.fields[r * num_columns_ + chunk.fail_column];
-      if (chunk.begin + f.begin == at) {
-        value = std::string_view(text + at, f.end() - f.begin);
-        break;
-      }
-    }
-    const char* type = csv_internal::CellTypeName(types_[chunk.fail_column]);
-    return ErrorAt(text, at, code,
-                   absl::StrCat("value '", Printable(value), "' in column '", column,
-                                "' is not a valid ", type, " (the column's type is fixed by ",
-                                "schema_override); fix the value, add it to na_values if it means "
-                                "null, or override the column as string"));
-  }
-  switch (chunk.tokens.error) {
-    case TokenizeError::kRaggedRow:
-      if (chunk.tokens.error_fields > num_columns_) {
-        return ErrorAt(
-            text, at, code,
-            absl::StrCat("row has more than ", num_columns_, " fields (the header has ",
-                         num_columns_, "); quote fields that contain '",
-                         std::string(1, options_.delimiter), "', or check the delimiter option"));
-      }
-      return ErrorAt(text, at, code,
-                     absl::StrCat("row has ", chunk.tokens.error_fields, " fields, expected ",
-                                  num_columns_, " (as in the header); every row needs ",
-                                  num_columns_, " fields (empty ones for missing values)"));
-    case TokenizeError::kUnterminatedQuote:
-      return ErrorAt(text, at, code,
-                     "unterminated quoted field: the quote opened here is never closed; close "
-                     "it, and double any quote inside a quoted field (\"\")");
-    case TokenizeError::kTextAfterQuote:
-      return ErrorAt(text, at, code,
-                     absl::StrCat("unexpected '", Printable(std::string_view(text + at, 1)),
-                                  "' after the closing quote of a field; a quote inside a quoted "
-                                  "field must be doubled (\"\"), not escaped with a backslash"));
-    case TokenizeError::kNone:
-      break;
-  }
-  return absl::InternalError("csv: chunk failed without a reason");
 }
 
 Status CsvParser::ParseBatch(const char* text, size_t size, bool eof, size_t* consumed,
@@ -423,10 +247,11 @@ Status CsvParser::MergeBatch(const char* text, std::vector<Chunk>* chunks) {
     chunk.fail_kind = failures[i].kind;
     return ChunkError(text, chunk);
   }
+  types_ = joined;
+  KEEL_RETURN_IF_ERROR(NoteTimestampOffsets(text, *chunks));
   for (int c = 0; c < num_columns_ && !restart_; ++c) {
     if (!csv_internal::CanWidenWithoutText(columns_[c].type(), joined[c])) restart_ = true;
   }
-  types_ = joined;
   if (restart_) {
     columns_.clear();
     columns_.resize(num_columns_);
@@ -544,6 +369,7 @@ StatusOr<Table> CsvParser::Run(InputStream* stream, const std::vector<CellType>*
     start = 0;
   }
   if (stats_ != nullptr) stats_->rows = rows_;
+  KEEL_RETURN_IF_ERROR(CheckTimestampOffsets());
 
   *restart = restart_;
   *types = types_;
@@ -578,6 +404,14 @@ Status CsvParser::MaybeEmit(bool eof) {
   stopped_ = control == StreamControl::kStop;
   return absl::OkStatus();
 }
+
+}  // namespace csv_internal
+
+namespace {
+
+using csv_internal::CsvParser;
+
+constexpr int64_t kMaxRowBytesLimit = 512ll << 20;
 
 Status ValidateOptions(const CsvReadOptions& options) {
   const char d = options.delimiter;

@@ -24,8 +24,11 @@
 //   "<file>:<line>:<column>:" (1-based; column in characters), what is wrong
 //   and how to fix it: rows with too many or too few fields, an unclosed
 //   quote, text after a closing quote, invalid UTF-8, a value that does not
-//   parse as its schema_override type, a row longer than max_row_bytes,
-//   empty input, truncated or corrupt gzip/zstd data, a missing file.
+//   parse as its schema_override type, a timestamp column (inferred or
+//   overridden) mixing values with a UTC offset ('Z', '+02:00') and values
+//   without one (which may be local times; different offsets are fine), a
+//   row longer than max_row_bytes, empty input, truncated or corrupt
+//   gzip/zstd data, a missing file.
 #ifndef KEEL_TABLE_CSV_READER_H_
 #define KEEL_TABLE_CSV_READER_H_
 

@@ -279,9 +279,11 @@ class ChunkParser {
     }
     cell->type = CellType::kString;
     TimestampMicros t;
-    if (!s.empty() && !AllDigits(s) && TryParseTimestamp(s, options_.timezone, &t)) {
+    bool has_offset = false;
+    if (!s.empty() && !AllDigits(s) && TryParseTimestamp(s, options_.timezone, &t, &has_offset)) {
       cell->type = CellType::kTimestamp;
       cell->i = t;
+      cell->naive = !has_offset;
     }
   }
 
@@ -333,12 +335,14 @@ class ChunkParser {
     if (key == "$date") {
       cell->type = CellType::kTimestamp;
       if (is_string) {
-        StatusOr<TimestampMicros> t = ParseTimestamp(s, options_.timezone);
-        if (!t.ok()) {
-          *error = absl::StrCat("bad {\"$date\": ...}: ", std::string(t.status().message()));
+        bool has_offset = false;
+        if (!TryParseTimestamp(s, options_.timezone, &cell->i, &has_offset)) {
+          *error =
+              absl::StrCat("bad {\"$date\": ...}: ",
+                           std::string(ParseTimestamp(s, options_.timezone).status().message()));
           return true;
         }
-        cell->i = *t;
+        cell->naive = !has_offset;
         cell->is_string = true;
         cell->text = std::string(s);
         return true;

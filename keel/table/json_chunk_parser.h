@@ -20,11 +20,12 @@ namespace keel::json_internal {
 // strings (`is_string`), else the value's JSON text; it is left empty for
 // plain bools and numbers (made only if the column ends up a string, see
 // CellText) unless `has_text`. `i` holds bools, integers and timestamps,
-// `d` doubles.
+// `d` doubles. `naive`: a timestamp written without a UTC offset.
 struct Cell {
   csv_internal::CellType type = csv_internal::CellType::kString;
   bool is_string = false;
   bool has_text = false;
+  bool naive = false;
   int64_t i = 0;
   double d = 0;
   std::string text;

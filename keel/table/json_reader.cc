@@ -16,6 +16,7 @@
 #include "keel/table/input_stream.h"
 #include "keel/table/json_chunk_parser.h"
 #include "keel/table/parallel.h"
+#include "keel/table/timestamp_offsets.h"
 #include "simdjson.h"
 
 namespace keel {
@@ -29,7 +30,9 @@ using json_internal::ChunkColumn;
 using json_internal::Printable;
 
 // Appends `cell` to `builder` (of type `type`); false when it does not fit.
-bool AppendCell(const Cell& cell, CellType type, const TimeZone& zone, ColumnBuilder* builder) {
+// For a timestamp, *naive tells whether it was written without a UTC offset.
+bool AppendCell(const Cell& cell, CellType type, const TimeZone& zone, ColumnBuilder* builder,
+                bool* naive) {
   const bool text = cell.type == CellType::kString || cell.is_string;
   switch (type) {
     case CellType::kString:
@@ -73,10 +76,13 @@ bool AppendCell(const Cell& cell, CellType type, const TimeZone& zone, ColumnBui
     }
     case CellType::kTimestamp: {
       TimestampMicros t = 0;
+      bool has_offset = false;
       if (cell.type == CellType::kTimestamp) {
         builder->AppendTimestamp(cell.i);
-      } else if (text && TryParseTimestamp(cell.text, zone, &t)) {
+        *naive = cell.naive;
+      } else if (text && TryParseTimestamp(cell.text, zone, &t, &has_offset)) {
         builder->AppendTimestamp(t);
+        *naive = !has_offset;
       } else {
         return false;
       }
@@ -88,10 +94,13 @@ bool AppendCell(const Cell& cell, CellType type, const TimeZone& zone, ColumnBui
   return false;
 }
 
+// A value that does not fit its column's type, or (mixed_offsets) the value
+// that made a timestamp column mix times with and without a UTC offset.
 struct BuildFailure {
   int chunk = -1;
   int64_t row = 0;
   std::string value;
+  bool mixed_offsets = false;
 };
 
 class JsonLinesReader {
@@ -180,6 +189,7 @@ class JsonLinesReader {
     std::vector<bool> fixed(names.size(), false);
     for (const auto& [name, type] : options_.schema_override) {
       const auto it = index.find(name);
+      if (it == index.end() && options_.schema_override_may_name_missing_columns) continue;
       if (it == index.end()) {
         return absl::InvalidArgumentError(absl::StrCat(
             name_, ": schema_override names column '", name, "', which the file does not have (",
@@ -200,6 +210,7 @@ class JsonLinesReader {
 
     std::vector<Column> columns(names.size());
     std::vector<BuildFailure> failures(names.size());
+    std::vector<table_internal::TimestampOffsetCheck> offset_checks(names.size());
     parallel.For(static_cast<int64_t>(names.size()), [&](int64_t k) {
       ColumnBuilder builder(csv_internal::ToDataType(types[k]));
       builder.Reserve(rows);
@@ -209,11 +220,19 @@ class JsonLinesReader {
         for (size_t j = 0; j < column.rows.size(); ++j) {
           const int64_t row = row_base[c] + column.rows[j];
           for (; at < row; ++at) builder.AppendNull();
-          if (!AppendCell(column.cells[j], types[k], options_.timezone, &builder)) {
+          bool naive = false;
+          if (!AppendCell(column.cells[j], types[k], options_.timezone, &builder, &naive)) {
             failures[k] = {c, column.rows[j], CellText(column.cells[j])};
             return;
           }
           ++at;
+          if (types[k] != CellType::kTimestamp || !offset_checks[k].Wants(!naive)) continue;
+          const int64_t line = chunk_line_base[c] + chunks[c].row_lines[column.rows[j]] + 1;
+          offset_checks[k].Note(!naive, {CellText(column.cells[j]), line, 1});
+          if (offset_checks[k].mixed()) {
+            failures[k] = {c, column.rows[j], CellText(column.cells[j]), true};
+            return;
+          }
         }
       }
       for (; at < rows; ++at) builder.AppendNull();
@@ -230,6 +249,10 @@ class JsonLinesReader {
         worst = k;
         worst_line = line;
       }
+    }
+    if (worst >= 0 && failures[worst].mixed_offsets) {
+      return offset_checks[worst].Error(name_, absl::StrCat("key '", names[worst], "'"),
+                                        options_.timezone);
     }
     if (worst >= 0) {
       return absl::InvalidArgumentError(absl::StrCat(

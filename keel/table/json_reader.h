@@ -35,7 +35,8 @@
 //   "<file>:<line>:<column>:" (1-based, column in characters): invalid JSON
 //   (simdjson's message), a line that is not an object, invalid UTF-8, a
 //   malformed extended-JSON value, an empty top-level key, a value that
-//   does not fit its schema_override type, an input with no object.
+//   does not fit its schema_override type, a timestamp column mixing values
+//   with and without a UTC offset (naive ones), an input with no object.
 //   Truncated or corrupt gzip/zstd data is DataLoss naming the file; a
 //   missing file is NotFound naming the path.
 //
@@ -64,8 +65,11 @@ struct JsonReadOptions {
   // (strings as they are, other values as JSON text), or a string whose
   // text parses as the type ("42" for int64, an RFC 3339 string for
   // timestamp); anything else is an error naming line, column and value.
-  // Names that are not columns are an error.
+  // Names that are not columns are an error, unless
+  // schema_override_may_name_missing_columns (then they are ignored: the
+  // caller checks the columns it needs).
   std::map<std::string, DataType> schema_override;
+  bool schema_override_may_name_missing_columns = false;
   // Zone of timestamps written without an offset.
   TimeZone timezone;
   // Threads that parse; 0 = every core.

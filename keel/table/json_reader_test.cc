@@ -66,7 +66,7 @@ TEST(JsonReaderTest, InfersTypes) {
   const Table t = Read(
       "{\"b\": true, \"i\": 5, \"f\": 0.25, \"s\": \"x\", \"ts\": \"2024-03-10T14:30:00Z\", "
       "\"mix\": true, \"digits\": \"20240310\", \"big\": 1, \"none\": null}\n"
-      "{\"b\": false, \"i\": -7, \"f\": 3, \"s\": \"y\", \"ts\": \"2024-03-11 00:00:00\", "
+      "{\"b\": false, \"i\": -7, \"f\": 3, \"s\": \"y\", \"ts\": \"2024-03-11 02:00:00+02:00\", "
       "\"mix\": 1, \"digits\": \"20240311\", \"big\": 18446744073709551615, \"none\": null}\n");
   EXPECT_EQ(TypeOf(t, "b"), DataType::kBool);
   EXPECT_EQ(TypeOf(t, "i"), DataType::kInt64);
@@ -245,8 +245,12 @@ TEST(JsonReaderTest, TimeZoneForLocalTimestamps) {
   ASSERT_TRUE(zone.ok());
   options.timezone = *zone;
   const Table t =
-      Read("{\"at\": \"2024-03-10 14:30:00\"}\n{\"at\": \"2024-03-10T14:30:00Z\"}\n", options);
+      Read("{\"at\": \"2024-03-10 14:30:00\"}\n{\"at\": \"2024-03-10 16:30\"}\n", options);
   EXPECT_THAT(Values(t, "at"), ElementsAre("2024-03-10T12:30:00Z", "2024-03-10T14:30:00Z"));
+  // A value with an offset ignores the zone (mixing both kinds in one key
+  // is an error: timestamp_offsets_test.cc).
+  const Table z = Read("{\"at\": \"2024-03-10T14:30:00Z\"}\n", options);
+  EXPECT_THAT(Values(z, "at"), ElementsAre("2024-03-10T14:30:00Z"));
 }
 
 // pandas.json_normalize over json.loads lines (an independent flattening)
