@@ -19,6 +19,7 @@ threads="${KEEL_BENCH_THREADS:-0}"
 # timestamps, 6-decimal coordinates).
 "$build/keel" datagen fraud --size "${mb}MB" --out "$data/fraud" --progress off >/dev/null
 "$bin" --generate "$data/quoted.csv" --mb "$mb"
+sync  # the files' write-back would otherwise run during the first reader's timing
 echo "$(nproc) cores"
 echo "dataset        implementation                     rows   seconds    throughput"
 
