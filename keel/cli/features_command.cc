@@ -55,8 +55,13 @@ json ViewJson(const FeatureDefinitions& defs, const features::FeatureView& v) {
          {"window", a.window_text},
          {"window_us", a.window_us}});
   }
+  json derived = json::array();
+  for (const features::DerivedFeature& d : v.derived) {
+    derived.push_back({{"feature", d.name}, {"expression", d.expression}});
+  }
   return {{"kind", "feature_view"},
           {"aggregations", aggregations},
+          {"computed", derived},
           {"name", v.name},
           {"entities", v.entities},
           {"join_keys", TypedJson(defs.JoinKeys(v))},
@@ -276,6 +281,9 @@ Status Describe(CommandContext& context, const std::string& name) {
               absl::StrCat(a["function"].get<std::string>(), "(", a["column"].get<std::string>(),
                            ") over ", a["window"].get<std::string>());
         }
+      }
+      for (const auto& d : j["computed"]) {
+        if (d["feature"] == f["name"]) computed = d["expression"].get<std::string>();
       }
       rows.push_back({f["name"].get<std::string>(), f["type"].get<std::string>(), computed});
     }

@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "keel/base/suggest.h"
+#include "keel/features/derived.h"
 #include "keel/features/on_demand.h"
 #include "yaml-cpp/yaml.h"
 
@@ -294,8 +295,21 @@ class Parser {
     if (!node["features"] && !node["aggregations"]) {
       return Error(node, absl::StrCat(label, "missing 'features' (or 'aggregations')"));
     }
+    std::vector<YAML::Node> expressions;  // of v.derived, in order
     if (node["features"]) {
-      KEEL_ASSIGN_OR_RETURN(v.features, Typed(node, "features", label, /*join_key=*/false));
+      KEEL_ASSIGN_OR_RETURN(v.features,
+                            Typed(node, "features", label, /*join_key=*/false, {"expression"}));
+      for (size_t i = 0; i < v.features.size(); ++i) {
+        const YAML::Node item = node["features"][i];
+        if (!item["expression"]) continue;
+        const TypedName& f = v.features[i];
+        DerivedFeature d{.name = f.name, .type = f.type, .where = f.where};
+        KEEL_ASSIGN_OR_RETURN(
+            d.expression,
+            Scalar(item, "expression", absl::StrCat(label, "feature '", f.name, "': ")));
+        expressions.push_back(item["expression"]);
+        v.derived.push_back(std::move(d));
+      }
     }
     KEEL_RETURN_IF_ERROR(
         ParseAggregations(node["aggregations"], *defs.FindSource(v.source), keys, label, &v));
@@ -306,6 +320,14 @@ class Parser {
                          "' has the name of a join key of its entities; rename it"));
       }
     }
+    KEEL_RETURN_IF_ERROR(CompileDerivedFeatures(
+        [&](size_t i, size_t offset) {
+          const YAML::Mark mark = expressions[i].Mark();
+          const auto [line, column] =
+              YamlScalarPosition(text_, mark.pos, mark.line, mark.column, offset);
+          return absl::StrCat(file_, ":", line, ":", column);
+        },
+        &v));
     return v;
   }
 

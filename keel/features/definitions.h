@@ -47,6 +47,22 @@ struct Source {
   std::string where;
 };
 
+class Expression;  // expression.h
+
+// A feature of a feature view computed from the view's other plain features
+// of the same source row (`expression:` on the feature in features.yaml):
+// the view's transform, applied wherever its rows are written or read
+// (derived.h). It is in the view's `features` too.
+struct DerivedFeature {
+  std::string name;
+  DataType type = DataType::kFloat64;
+  std::string expression;  // as written
+  // Parsed over `inputs` (never null once FeatureDefinitions::Parse returns).
+  std::shared_ptr<const Expression> compiled;
+  std::vector<TypedName> inputs;  // the plain features its slots read, by slot
+  std::string where;              // "file:line:column" of its name
+};
+
 // A function of a windowed aggregation (aggregation.h computes them).
 enum class AggregationFunction { kCount, kSum, kMean, kMin, kMax, kLast };
 
@@ -86,11 +102,16 @@ struct FeatureView {
   // The windowed aggregations; their features are in `features` too. The TTL
   // does not apply to them: their windows bound them.
   std::vector<Aggregation> aggregations;
+  // The features computed from other plain features (DerivedFeature); in
+  // `features` too, in declaration order.
+  std::vector<DerivedFeature> derived;
   std::string where;
 
   // The aggregation that yields feature `name`; nullptr for a plain feature
   // (or no such feature).
   const Aggregation* FindAggregation(std::string_view name) const;
+  // The derived feature `name`; nullptr for any other name.
+  const DerivedFeature* FindDerived(std::string_view name) const;
   // The largest window of `aggregations` (0 when there is none).
   int64_t MaxWindowUs() const;
 };
@@ -100,8 +121,6 @@ struct FeatureRef {
   std::string view;
   std::string feature;
 };
-
-class Expression;  // expression.h
 
 // A feature of an on-demand view: its expression's value, of `type`.
 struct OnDemandFeature {

@@ -43,6 +43,13 @@ const Aggregation* FeatureView::FindAggregation(std::string_view name) const {
   return nullptr;
 }
 
+const DerivedFeature* FeatureView::FindDerived(std::string_view name) const {
+  for (const DerivedFeature& d : derived) {
+    if (d.name == name) return &d;
+  }
+  return nullptr;
+}
+
 int64_t FeatureView::MaxWindowUs() const {
   int64_t out = 0;
   for (const Aggregation& a : aggregations) out = std::max(out, a.window_us);

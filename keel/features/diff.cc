@@ -100,6 +100,16 @@ std::vector<DefinitionChange> DiffDefinitions(const FeatureDefinitions& before,
         Field("source", b.source, a.source, d);
         Field("ttl", b.ttl_us ? b.ttl_text : "0", a.ttl_us ? a.ttl_text : "0", d);
         DiffTyped("feature", b.features, a.features, d);
+        for (const DerivedFeature& f : a.derived) {
+          const DerivedFeature* was = b.FindDerived(f.name);
+          Field(absl::StrCat("feature ", f.name, " expression"), was ? was->expression : "",
+                f.expression, d);
+        }
+        for (const DerivedFeature& f : b.derived) {
+          if (a.FindDerived(f.name) == nullptr) {
+            Field(absl::StrCat("feature ", f.name, " expression"), f.expression, "", d);
+          }
+        }
       },
       &out);
   DiffKind<OnDemandView>(

@@ -9,6 +9,7 @@
 #include "absl/strings/str_join.h"
 #include "keel/base/suggest.h"
 #include "keel/features/aggregation.h"
+#include "keel/features/derived.h"
 #include "keel/features/on_demand.h"
 #include "keel/features/point_in_time.h"
 
@@ -119,7 +120,7 @@ StatusOr<Table> GetHistoricalFeatures(const FeatureDefinitions& definitions,
                           absl::StrCat("feature view '", view.name, "': source '", source.name,
                                        "': ", read_rows.status().message()));
     }
-    const Table& rows = *read_rows;
+    KEEL_ASSIGN_OR_RETURN(const Table rows, AddDerivedFeatures(view, *read_rows));
     KEEL_RETURN_IF_ERROR(CheckSourceTable(definitions, view, rows, by_view[view_name]));
     std::vector<std::string> left_columns = keys;
     left_columns.push_back(time);

@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "keel/base/time.h"
 #include "keel/features/aggregation_online.h"
+#include "keel/features/derived.h"
 #include "keel/features/historical.h"
 
 namespace keel::features {
@@ -73,9 +74,8 @@ Status MaterializeLatestRows(const FeatureDefinitions& definitions, const Featur
     StatusOr<Column> c = source.ColumnByName(src.created_timestamp_field);
     if (!c.ok() || (c->type() != DataType::kTimestamp && c->type() != DataType::kInt64)) {
       return absl::InvalidArgumentError(absl::StrCat(
-          "feature view '", view.name, "': source '", src.name,
-          "' needs created_timestamp_field '", src.created_timestamp_field,
-          "' as a timestamp or int64 column"));
+          "feature view '", view.name, "': source '", src.name, "' needs created_timestamp_field '",
+          src.created_timestamp_field, "' as a timestamp or int64 column"));
     }
     created = *std::move(c);
     order.created = &*created;
@@ -113,13 +113,13 @@ Status MaterializeLatestRows(const FeatureDefinitions& definitions, const Featur
       batch_times.push_back(times[in_window[i]]);
     }
     const Table values = values_all.Take(rows);
-    StatusOr<int64_t> written = store.Write(
-        online, {.keys = batch_keys, .event_times = batch_times, .values = &values});
+    StatusOr<int64_t> written =
+        store.Write(online, {.keys = batch_keys, .event_times = batch_times, .values = &values});
     if (!written.ok()) {
-      return absl::Status(written.status().code(),
-                          absl::StrCat("feature view '", view.name, "': online store (",
-                                       std::string(store.kind()), "): ",
-                                       written.status().message()));
+      return absl::Status(
+          written.status().code(),
+          absl::StrCat("feature view '", view.name, "': online store (", std::string(store.kind()),
+                       "): ", written.status().message()));
     }
     if (progress) progress(end, stats.entities);
   }
@@ -128,14 +128,15 @@ Status MaterializeLatestRows(const FeatureDefinitions& definitions, const Featur
 
 }  // namespace
 
-StatusOr<MaterializeStats> MaterializeView(
-    const FeatureDefinitions& definitions, const FeatureView& view, const Table& source,
-    int64_t start_us, int64_t end_us, OnlineStore& store,
-    const std::function<void(int64_t, int64_t)>& progress) {
+StatusOr<MaterializeStats> MaterializeView(const FeatureDefinitions& definitions,
+                                           const FeatureView& view, const Table& source_rows,
+                                           int64_t start_us, int64_t end_us, OnlineStore& store,
+                                           const std::function<void(int64_t, int64_t)>& progress) {
   if (start_us > end_us) {
     return absl::InvalidArgumentError(absl::StrCat("materialize: start ", FormatRfc3339(start_us),
                                                    " is after end ", FormatRfc3339(end_us)));
   }
+  KEEL_ASSIGN_OR_RETURN(const Table source, AddDerivedFeatures(view, source_rows));
   KEEL_RETURN_IF_ERROR(CheckSourceTable(definitions, view, source, {}));
   const OnlineView online = OnlineView::From(definitions, view);
   MaterializeStats stats;

@@ -10,6 +10,7 @@
 #include "keel/base/time.h"
 #include "keel/features/aggregation.h"
 #include "keel/features/aggregation_online.h"
+#include "keel/features/derived.h"
 #include "keel/table/column.h"
 
 namespace keel::features {
@@ -138,6 +139,10 @@ StatusOr<PushRequest> ParsePushRequest(const FeatureDefinitions& definitions,
   size_t rows = 0;
   bool first = true;
   for (const auto& [name, values] : df.items()) {
+    if (const DerivedFeature* d = view->FindDerived(name); d != nullptr) {
+      return Bad(absl::StrCat("df.", name, " is computed by its expression '", d->expression, "' (",
+                              d->where, ") from the row's other features; leave it out"));
+    }
     if (const Aggregation* a = view->FindAggregation(name); a != nullptr) {
       return Bad(absl::StrCat("df.", name, " is an aggregation of feature view '", view->name,
                               "', computed from the pushed events: push column '", a->column,
@@ -187,9 +192,26 @@ StatusOr<PushRequest> ParsePushRequest(const FeatureDefinitions& definitions,
 }
 
 StatusOr<int64_t> PushToOnlineStore(const FeatureDefinitions& definitions,
-                                    const PushRequest& request, OnlineStore& store) {
-  const FeatureView& view = *definitions.FindView(request.feature_view);
+                                    const PushRequest& pushed, OnlineStore& store) {
+  const FeatureView& view = *definitions.FindView(pushed.feature_view);
   const OnlineView online = OnlineView::From(definitions, view);
+  // The view's computed features, from the pushed ones (absent: null).
+  PushRequest request = pushed;
+  if (!view.derived.empty()) {
+    std::vector<std::string> names = request.rows.schema().names();
+    std::vector<Column> columns = request.rows.columns();
+    for (const DerivedFeature& d : view.derived) {
+      for (const TypedName& in : d.inputs) {
+        if (std::find(names.begin(), names.end(), in.name) != names.end()) continue;
+        ColumnBuilder nulls(in.type);
+        for (int64_t r = 0; r < request.rows.num_rows(); ++r) nulls.AppendNull();
+        names.push_back(in.name);
+        columns.push_back(nulls.Finish());
+      }
+    }
+    KEEL_ASSIGN_OR_RETURN(Table with_inputs, Table::Make(names, std::move(columns)));
+    KEEL_ASSIGN_OR_RETURN(request.rows, AddDerivedFeatures(view, with_inputs));
+  }
   int64_t written = 0;
   if (!online.features.empty() || view.aggregations.empty()) {
     KEEL_ASSIGN_OR_RETURN(std::vector<std::string> keys,
