@@ -130,8 +130,8 @@ step "Score a transaction: user_id instead of the profile (KServe V2)" \
     {"name": "category", "datatype": "BYTES", "shape": [1], "data": ["fuel"]},
     {"name": "country", "datatype": "BYTES", "shape": [1], "data": ["GB"]},
     {"name": "device", "datatype": "BYTES", "shape": [1], "data": ["desktop"]}]}'
-step "Push a new snapshot for user 1 as it happens" \
-  post /v1/push '{"feature_view": "user_profile", "df": {"user_id": [1],
+step "Push a new snapshot for user 1 as it happens: online at once, and kept offline for training" \
+  post /v1/push '{"feature_view": "user_profile", "to": "online_and_offline", "df": {"user_id": [1],
     "snapshot_time": ["2024-04-01T00:00:00Z"], "credit_limit": [500.0], "risk_tier": ["high"], "num_cards": [5]}}'
 step "The server reads the pushed values at once" \
   post /v1/features '{"feature_service": "fraud_user", "entities": {"user_id": [1]}}'
