@@ -69,10 +69,8 @@ class FeaturesServeCliTest : public ::testing::Test {
     std::vector<json> rows;
     StatusOr<std::string> text = ReadFile(dir_.path() + "/hist.jsonl");
     if (result->exit_code != 0 || !text.ok()) return rows;
-    for (const std::string line :
-         std::vector<std::string>(absl::StrSplit(*text, "\n", absl::SkipEmpty()))) {
-      rows.push_back(json::parse(line));
-    }
+    const std::vector<std::string> lines = absl::StrSplit(*text, "\n", absl::SkipEmpty());
+    for (const std::string& line : lines) rows.push_back(json::parse(line));
     return rows;
   }
   testing::TempDir dir_;
@@ -311,7 +309,9 @@ TEST_F(FeaturesServeCliTest, AModelNamingItsFeatureServiceFetchesFeaturesItself)
   const json pushed_outputs = testing::CurlJson(r)["outputs"];
   ASSERT_EQ(pushed_outputs.size(), 2u) << r.out;
   for (const json& o : pushed_outputs) {
-    if (o["name"] == "probability") EXPECT_EQ(o["data"][0].get<double>(), expected[0]);
+    if (o["name"] == "probability") {
+      EXPECT_EQ(o["data"][0].get<double>(), expected[0]);
+    }
   }
   // The join key is required, and named when missing.
   const json no_key = {
