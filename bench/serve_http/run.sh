@@ -24,7 +24,8 @@
 #
 # Environment: KEEL_BENCH_SECONDS per measurement (10, after a 3 s warm-up
 # with the same settings), KEEL_BENCH_CONNECTIONS (32), KEEL_BENCH_WRK_THREADS
-# (2), KEEL_BENCH_ROWS training rows (20000), KEEL_BENCH_REPEAT starts (3).
+# (2), KEEL_BENCH_ROWS training rows (20000), KEEL_BENCH_REPEAT starts (3),
+# KEEL_BENCH_PIN=1 (servers on core 0, one wrk thread on core 1).
 # Prints one line per server (requests/s, p50/p99 latency in ms, the
 # server's and wrk's CPU in % of one core, failed requests, requests per
 # server CPU-second), then "ratio" lines: keel/fastapi and keel/nginx
@@ -40,6 +41,16 @@ seconds="${KEEL_BENCH_SECONDS:-10}"
 connections="${KEEL_BENCH_CONNECTIONS:-32}"
 wrk_threads="${KEEL_BENCH_WRK_THREADS:-2}"
 rows="${KEEL_BENCH_ROWS:-20000}"
+# KEEL_BENCH_PIN=1: every server on core 0 only, wrk (one thread) on core 1,
+# so that no server shares a core with the load generator (the latency
+# figures then measure the server, not the scheduler).
+server_pin=()
+wrk_pin=()
+if [[ "${KEEL_BENCH_PIN:-0}" == 1 ]]; then
+  server_pin=(taskset -c 0)
+  wrk_pin=(taskset -c 1)
+  wrk_threads=1
+fi
 python=/usr/bin/python3
 # keel reads KEEL_* variables as settings (and warns about unknown ones).
 for variable in $(compgen -e | grep '^KEEL_BENCH_' || true); do unset "$variable"; done
@@ -135,10 +146,10 @@ cpu_ticks() {
 # its own: the figure to read when other work shares the cores).
 load() {
   local label="$1" pid="$2" url="$3" before after
-  wrk -t "$wrk_threads" -c "$connections" -d 3s -s "$data/post.lua" "$url" >/dev/null
+  "${wrk_pin[@]}" wrk -t "$wrk_threads" -c "$connections" -d 3s -s "$data/post.lua" "$url" >/dev/null
   local TIMEFORMAT='%U %S'  # wrk's own CPU seconds, from bash's time
   before=$(cpu_ticks "$pid")
-  { time wrk -t "$wrk_threads" -c "$connections" -d "${seconds}s" --latency -s "$data/post.lua" "$url" \
+  { time "${wrk_pin[@]}" wrk -t "$wrk_threads" -c "$connections" -d "${seconds}s" --latency -s "$data/post.lua" "$url" \
     >"$data/wrk_$label.txt"; } 2>"$data/wrk_cpu_$label.txt"
   after=$(cpu_ticks "$pid")
   awk -v label="$label" -v cpu="$(( (after - before) * 100 / $(getconf CLK_TCK) / seconds ))" \
@@ -152,7 +163,7 @@ load() {
 
 # Starts `keel serve` with extra flags; sets server_pid and port.
 start_keel() {
-  "$keel" --json serve --model fraud --port 0 --no-access-log "$@" >"$data/keel.out" 2>"$data/keel.err" &
+  "${server_pin[@]}" "$keel" --json serve --model fraud --port 0 --no-access-log "$@" >"$data/keel.out" 2>"$data/keel.err" &
   server_pid=$!
   pids+=("$server_pid")
   for _ in $(seq 600); do
@@ -165,7 +176,7 @@ start_keel() {
 
 start_fastapi() {
   port=$("$bin" free-port)
-  KEEL_PEER_EXPORT="$ws/export" KEEL_PEER_MODEL=fraud "$python" -m uvicorn peer_fastapi:app \
+  KEEL_PEER_EXPORT="$ws/export" KEEL_PEER_MODEL=fraud "${server_pin[@]}" "$python" -m uvicorn peer_fastapi:app \
     --app-dir "$here" --host 127.0.0.1 --port "$port" --workers "$1" \
     --log-level warning --no-access-log 2>"$data/fastapi.err" &
   server_pid=$!
@@ -207,7 +218,7 @@ http {
   }
 }
 EOF
-  nginx -p "$root" -c "$root/nginx.conf" -e "$root/error.log" &
+  "${server_pin[@]}" nginx -p "$root" -c "$root/nginx.conf" -e "$root/error.log" &
   server_pid=$!
   pids+=("$server_pid")
   wait_ready "http://127.0.0.1:$port/v1/models/fraud:predict"
