@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "keel/base/suggest.h"
+#include "keel/base/yaml_keys.h"
 #include "keel/features/derived.h"
 #include "keel/features/on_demand.h"
 #include "yaml-cpp/yaml.h"
@@ -88,15 +89,7 @@ class Parser {
   // `label` ("entity 'customer': ") prefixes the message.
   Status CheckKeys(const YAML::Node& map, const std::vector<std::string>& keys,
                    const std::string& label) const {
-    for (auto it = map.begin(); it != map.end(); ++it) {
-      const std::string key = it->first.Scalar();
-      if (std::find(keys.begin(), keys.end(), key) == keys.end()) {
-        return Error(it->first,
-                     absl::StrCat(label, "unknown key '", key, "'.", DidYouMean(key, keys),
-                                  " Keys: ", absl::StrJoin(keys, ", ")));
-      }
-    }
-    return absl::OkStatus();
+    return CheckYamlKeys(map, keys, label, [this](const YAML::Node& n) { return Where(n); });
   }
 
   // The items of the optional list `key` of `map`.

@@ -10,6 +10,7 @@
 #include "keel/base/files.h"
 #include "keel/base/suggest.h"
 #include "keel/base/time.h"
+#include "keel/base/yaml_keys.h"
 #include "keel/pipeline/cron.h"
 #include "keel/pipeline/step_kinds.h"
 #include "keel/registry/records.h"
@@ -84,19 +85,8 @@ class Parser {
 
   Status CheckKeys(const YAML::Node& map, const std::vector<std::string>& keys,
                    const std::string& label) const {
-    std::set<std::string> seen;
-    for (auto it = map.begin(); it != map.end(); ++it) {
-      const std::string key = it->first.Scalar();
-      if (std::find(keys.begin(), keys.end(), key) == keys.end()) {
-        return Error(it->first,
-                     absl::StrCat(label, "unknown key '", key, "'.", DidYouMean(key, keys),
-                                  " Keys: ", absl::StrJoin(keys, ", ")));
-      }
-      if (!seen.insert(key).second) {
-        return Error(it->first, absl::StrCat(label, "key '", key, "' appears twice"));
-      }
-    }
-    return absl::OkStatus();
+    return CheckYamlKeys(map, keys, label,
+                         [this](const YAML::Node& n) { return spec_.Where(MarkOf(n)); });
   }
 
   StatusOr<std::string> Scalar(const YAML::Node& map, const std::string& key,
