@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "keel/features/testing/definitions_errors.h"
 
 namespace keel::features {
 namespace {
@@ -36,16 +37,8 @@ services:
     features: ["stats:orders"]
 )";
 
-std::string ErrorOf(const std::string& yaml) {
-  StatusOr<FeatureDefinitions> d = FeatureDefinitions::Parse(yaml, "f.yaml");
-  return d.ok() ? "ok" : std::string(d.status().message());
-}
-
-std::string Replace(std::string text, const std::string& from, const std::string& to) {
-  const size_t at = text.find(from);
-  EXPECT_NE(at, std::string::npos) << from;
-  return text.replace(at, from.size(), to);
-}
+constexpr auto ErrorOf = keel::testing::DefinitionsErrorOf;
+constexpr auto Replace = keel::testing::ReplaceFirst;
 
 TEST(FeatureDefinitionsTest, ParsesTypedStructs) {
   StatusOr<FeatureDefinitions> d = FeatureDefinitions::Parse(kGood, "f.yaml");

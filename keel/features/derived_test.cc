@@ -13,6 +13,7 @@
 #include "keel/features/historical.h"
 #include "keel/features/materialize.h"
 #include "keel/features/push.h"
+#include "keel/features/testing/definitions_errors.h"
 
 namespace keel::features {
 namespace {
@@ -37,16 +38,8 @@ services:
   - {name: s, features: ["v:*"]}
 )";
 
-std::string ErrorOf(const std::string& yaml) {
-  StatusOr<FeatureDefinitions> d = FeatureDefinitions::Parse(yaml, "f.yaml");
-  return d.ok() ? "ok" : std::string(d.status().message());
-}
-
-std::string Replace(std::string text, const std::string& from, const std::string& to) {
-  const size_t at = text.find(from);
-  EXPECT_NE(at, std::string::npos) << from;
-  return text.replace(at, from.size(), to);
-}
+constexpr auto ErrorOf = keel::testing::DefinitionsErrorOf;
+constexpr auto Replace = keel::testing::ReplaceFirst;
 
 // Users 1..4 at minutes 1..4: spend 30, 10, null, 7.5; orders 3, 0, 2, null.
 Table SourceRows() {
