@@ -129,6 +129,39 @@ TEST_F(AggregationOnlineTest, PushAcceptsEventColumnsNotAggregatedFeatures) {
               HasSubstr("is a windowed aggregation, computed from the view's events when read"));
 }
 
+// A client that retries a push after a timeout sends the same event_ids:
+// the events count once; new ids count again; a bad event_ids is named.
+TEST_F(AggregationOnlineTest, RetriedPushesWithEventIdsCountOnce) {
+  const std::string body = R"({"feature_view": "txn", "event_ids": ["a", "b"], "df": {
+      "customer_id": [1, 1], "event_time": [0, 1000], "amount": [1.5, 2.5],
+      "merchant": ["x", "y"]}})";
+  for (int attempt = 0; attempt < 3; ++attempt) {
+    StatusOr<PushRequest> r = ParsePushRequest(defs_, body);
+    ASSERT_TRUE(r.ok()) << r.status();
+    EXPECT_EQ(r->event_ids, (std::vector<std::string>{"push/a", "push/b"}));
+    ASSERT_TRUE(PushToOnlineStore(defs_, *r, *store_).ok());
+  }
+  std::vector<OnlineRow> rows = Read({"customer_id=1"}, 1000);
+  EXPECT_EQ(rows[0].values[0].float_value, 4.0);
+  EXPECT_EQ(rows[0].values[1].int_value, 2);
+
+  StatusOr<PushRequest> again =
+      ParsePushRequest(defs_, R"({"feature_view": "txn", "event_ids": ["c"], "df": {
+      "customer_id": [1], "event_time": [1000], "amount": [2.5]}})");
+  ASSERT_TRUE(again.ok()) << again.status();
+  ASSERT_TRUE(PushToOnlineStore(defs_, *again, *store_).ok());
+  rows = Read({"customer_id=1"}, 1000);
+  EXPECT_EQ(rows[0].values[0].float_value, 6.5);
+  EXPECT_EQ(rows[0].values[1].int_value, 3);
+
+  const std::string message(
+      ParsePushRequest(defs_, R"({"feature_view": "txn", "event_ids": ["a"], "df": {
+      "customer_id": [1, 2], "event_time": [0, 1], "amount": [1, 2]}})")
+          .status()
+          .message());
+  EXPECT_THAT(message, HasSubstr("'event_ids' must be an array of 2 strings, one per row"));
+}
+
 TEST_F(AggregationOnlineTest, OldEventsAreDroppedButLateOnesStillCount) {
   // Events every 6h for 3 days; the largest window is 1d.
   std::string ids, times, amounts;

@@ -76,10 +76,10 @@ StatusOr<PushRequest> ParsePushRequest(const FeatureDefinitions& definitions,
   const json j = json::parse(body, nullptr, /*allow_exceptions=*/false);
   if (j.is_discarded() || !j.is_object()) return Bad("the body is not a JSON object");
   for (const auto& [key, value] : j.items()) {
-    if (key != "feature_view" && key != "df" && key != "to") {
+    if (key != "feature_view" && key != "df" && key != "to" && key != "event_ids") {
       return Bad(absl::StrCat("unknown field '", key, "'.",
-                              DidYouMean(key, {"feature_view", "df", "to"}),
-                              " Fields: feature_view, df, to"));
+                              DidYouMean(key, {"feature_view", "df", "to", "event_ids"}),
+                              " Fields: feature_view, df, to, event_ids"));
     }
   }
   if (!j.contains("feature_view") || !j["feature_view"].is_string()) {
@@ -163,6 +163,22 @@ StatusOr<PushRequest> ParsePushRequest(const FeatureDefinitions& definitions,
     first = false;
   }
   if (rows == 0) return Bad("'df' has no rows");
+  if (j.contains("event_ids")) {
+    const json& ids = j["event_ids"];
+    if (!ids.is_array() || ids.size() != rows) {
+      return Bad(absl::StrCat("'event_ids' must be an array of ", rows,
+                              " strings, one per row of df (ids that make a retried push "
+                              "count once in windowed aggregates)"));
+    }
+    for (size_t r = 0; r < rows; ++r) {
+      if (!ids[r].is_string() || ids[r].get<std::string>().empty() ||
+          ids[r].get<std::string>().size() > 1024) {
+        return Bad(absl::StrCat("event_ids[", r, "]: expected a non-empty string of at most ",
+                                "1024 bytes"));
+      }
+      out.event_ids.push_back(absl::StrCat("push/", ids[r].get<std::string>()));
+    }
+  }
   std::vector<std::string> names;
   std::vector<Column> columns;
   for (size_t i = 0; i < allowed.size(); ++i) {

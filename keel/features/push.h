@@ -3,6 +3,7 @@
 // definition, written to the online store at once.
 //
 // Body: {"feature_view": "stats", "to": "online_and_offline",
+//        "event_ids": ["e1", "e2"],   // optional, one per row
 //        "df": {"customer_id": [1, 2], "event_time": ["2024-01-02T00:00:00Z", ...],
 //               "spend": [1.5, null], ...}}
 // "df" is column-oriented as in Feast's push API; it must hold the view's
@@ -11,7 +12,9 @@
 // Columns that are neither are refused, so a misspelt feature is not lost
 // silently. For a view with aggregations, each row is also an event: "df"
 // may then carry the aggregated columns (not the aggregated features, which
-// are computed) and the source's created_timestamp_field.
+// are computed) and the source's created_timestamp_field. "event_ids"
+// (optional) name the rows' events, so that a retried push is not counted
+// twice in windowed aggregates (the same rule as stream message ids).
 #ifndef KEEL_FEATURES_PUSH_H_
 #define KEEL_FEATURES_PUSH_H_
 
@@ -35,9 +38,9 @@ enum class PushTo { kOnline, kOffline, kOnlineAndOffline };
 struct PushRequest {
   std::string feature_view;
   PushTo to = PushTo::kOnline;  // "to": "online" | "offline" | "online_and_offline"
-  // Optional, one per row: ids of the events (the stream sets its message
-  // ids), so windowed aggregates count a redelivered event once (see
-  // AppendEventsToOnlineStore). Not part of the push body.
+  // Optional, one per row: ids of the events (the stream's message ids, or
+  // the body's "event_ids" as "push/<id>"), so windowed aggregates count a
+  // redelivered event once (see AppendEventsToOnlineStore).
   std::vector<std::string> event_ids;
   Table rows;  // join keys, the timestamp field and features, typed as declared
 };
