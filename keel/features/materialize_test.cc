@@ -48,9 +48,9 @@ Table MakeSource(int n, int users, uint64_t seed) {
     }
     label.AppendString("row" + std::to_string(i));
   }
-  return *Table::Make({"user_id", "at", "created", "score", "label"},
-                      {user.Finish(), at.Finish(), created.Finish(), score.Finish(),
-                       label.Finish()});
+  return *Table::Make(
+      {"user_id", "at", "created", "score", "label"},
+      {user.Finish(), at.Finish(), created.Finish(), score.Finish(), label.Finish()});
 }
 
 class MaterializeTest : public ::testing::Test {
@@ -128,16 +128,15 @@ TEST_F(MaterializeTest, IncrementalWindowsGiveTheSameStoreAsOneWindow) {
   // [0, 40], [40, 70], [70, 99]: boundaries overlap (inclusive ends), which
   // newest-wins makes harmless.
   for (auto [start, end] : {std::pair<int64_t, int64_t>{0, 40}, {40, 70}, {70, 99}}) {
-    ASSERT_TRUE(
-        MaterializeView(defs_, view, source, start * kMinute, end * kMinute, *store_).ok());
+    ASSERT_TRUE(MaterializeView(defs_, view, source, start * kMinute, end * kMinute, *store_).ok());
     ExpectOnlineEqualsOffline(source, 200, end * kMinute);
   }
 }
 
 TEST_F(MaterializeTest, OnlyRowsInsideTheWindowAreWritten) {
   const Table source = MakeSource(1000, 50, 3);
-  StatusOr<MaterializeStats> stats = MaterializeView(defs_, *defs_.FindView("v"), source,
-                                                     10 * kMinute, 10 * kMinute, *store_);
+  StatusOr<MaterializeStats> stats =
+      MaterializeView(defs_, *defs_.FindView("v"), source, 10 * kMinute, 10 * kMinute, *store_);
   ASSERT_TRUE(stats.ok());
   const Column at = *source.ColumnByName("at");
   int64_t expected = 0;
@@ -154,6 +153,59 @@ TEST_F(MaterializeTest, OnlyRowsInsideTheWindowAreWritten) {
       EXPECT_EQ(r.event_time, 10 * kMinute);
     }
   }
+}
+
+// Two join keys (an int64 and a string): the latest row of each pair, ties
+// at one time broken by the later created time, then the later row.
+TEST_F(MaterializeTest, SeveralJoinKeysPickTheLatestRowOfEachKey) {
+  const FeatureDefinitions defs = *FeatureDefinitions::Parse(R"(entities:
+  - {name: user, join_keys: [{name: user_id, type: int64}]}
+  - {name: shop, join_keys: [{name: shop, type: string}]}
+sources:
+  - {name: src, dataset: d, timestamp_field: at, created_timestamp_field: created}
+feature_views:
+  - name: w
+    entities: [user, shop]
+    source: src
+    features: [{name: score, type: float64}]
+)",
+                                                             "f.yaml");
+  // (user, shop, at, created, score)
+  struct Row {
+    int64_t user;
+    const char* shop;
+    int64_t at, created;
+    double score;
+  };
+  const Row data[] = {{1, "a", 5, 0, 1.0}, {1, "a", 9, 0, 2.0}, {1, "b", 9, 0, 3.0},
+                      {1, "a", 7, 0, 4.0}, {2, "a", 3, 1, 5.0}, {2, "a", 3, 2, 6.0},
+                      {2, "a", 3, 1, 7.0}, {1, "b", 9, 0, 8.0}};
+  ColumnBuilder user(DataType::kInt64), shop(DataType::kString), at(DataType::kTimestamp),
+      created(DataType::kTimestamp), score(DataType::kFloat64);
+  for (const Row& r : data) {
+    user.AppendInt64(r.user);
+    shop.AppendString(r.shop);
+    at.AppendTimestamp(r.at);
+    created.AppendTimestamp(r.created);
+    score.AppendFloat64(r.score);
+  }
+  const Table source =
+      *Table::Make({"user_id", "shop", "at", "created", "score"},
+                   {user.Finish(), shop.Finish(), at.Finish(), created.Finish(), score.Finish()});
+  StatusOr<MaterializeStats> stats =
+      MaterializeView(defs, *defs.FindView("w"), source, 0, 100, *store_);
+  ASSERT_TRUE(stats.ok()) << stats.status();
+  EXPECT_EQ(stats->entities, 3);
+  const OnlineView online = OnlineView::From(defs, *defs.FindView("w"));
+  const std::vector<std::string> keys = {"user_id=1|shop=a", "user_id=1|shop=b", "user_id=2|shop=a",
+                                         "user_id=2|shop=b"};
+  const std::vector<std::string> features = {"score"};
+  std::vector<OnlineRow> rows;
+  ASSERT_TRUE(store_->Read(online, keys, features, 100, &rows).ok());
+  EXPECT_EQ(rows[0].values[0].float_value, 2.0);  // the latest time
+  EXPECT_EQ(rows[1].values[0].float_value, 8.0);  // equal times and created: the later row
+  EXPECT_EQ(rows[2].values[0].float_value, 6.0);  // equal times: the later created
+  EXPECT_FALSE(rows[3].found);
 }
 
 TEST_F(MaterializeTest, BadWindowsAndSourcesAreNamed) {
