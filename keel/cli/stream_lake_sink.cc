@@ -10,14 +10,6 @@
 namespace keel::cli {
 namespace {
 
-// A column of `rows` nulls.
-Column NullColumn(DataType type, int64_t rows) {
-  ColumnBuilder b(type);
-  b.Reserve(rows);
-  for (int64_t i = 0; i < rows; ++i) b.AppendNull();
-  return b.Finish();
-}
-
 // `tables` one after the other, with the union of their columns (in order
 // of first appearance); a column a table lacks is null in its rows.
 // Errors: FailedPrecondition for a column with two types.

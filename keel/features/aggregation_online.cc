@@ -188,16 +188,7 @@ StatusOr<int64_t> AppendEventsToOnlineStore(const FeatureDefinitions& definition
   if (!source.created_timestamp_field.empty()) {
     may_be_absent.push_back({.name = source.created_timestamp_field, .type = DataType::kTimestamp});
   }
-  std::vector<std::string> names = events.schema().names();
-  std::vector<Column> columns = events.columns();
-  for (const TypedName& c : may_be_absent) {
-    if (events.schema().IndexOf(c.name) >= 0) continue;
-    ColumnBuilder nulls(c.type);
-    for (int64_t r = 0; r < events.num_rows(); ++r) nulls.AppendNull();
-    names.push_back(c.name);
-    columns.push_back(nulls.Finish());
-  }
-  KEEL_ASSIGN_OR_RETURN(Table rows, Table::Make(names, std::move(columns)));
+  KEEL_ASSIGN_OR_RETURN(Table rows, WithNullColumns(events, may_be_absent));
   KEEL_ASSIGN_OR_RETURN(EntityEvents added, GroupSourceEvents(definitions, view, rows, INT64_MIN,
                                                               INT64_MAX, event_ids));
   int64_t known = 0;  // events whose id the entity's log already holds

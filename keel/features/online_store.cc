@@ -101,16 +101,15 @@ StatusOr<std::vector<std::string>> EncodeEntityKeys(const Table& table,
   for (const TypedName& key : join_keys) {
     const int index = table.schema().IndexOf(key.name);
     if (index < 0) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("no join key column '", key.name, "'.",
-                       DidYouMean(key.name, table.schema().names()),
-                       " Columns: ", absl::StrJoin(table.schema().names(), ", ")));
+      return absl::InvalidArgumentError(absl::StrCat(
+          "no join key column '", key.name, "'.", DidYouMean(key.name, table.schema().names()),
+          " Columns: ", absl::StrJoin(table.schema().names(), ", ")));
     }
     const Column& c = table.column(index);
     if (c.type() != key.type) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "join key '", key.name, "': expected ", std::string(DataTypeName(key.type)), ", found ",
-          std::string(DataTypeName(c.type()))));
+      return absl::InvalidArgumentError(
+          absl::StrCat("join key '", key.name, "': expected ", std::string(DataTypeName(key.type)),
+                       ", found ", std::string(DataTypeName(c.type()))));
     }
     if (c.null_count() > 0) {
       for (int64_t r = 0; r < c.length(); ++r) {
@@ -335,6 +334,17 @@ FeatureValue ValueAt(const Column& column, int64_t row) {
       break;
   }
   return v;
+}
+
+StatusOr<Table> WithNullColumns(const Table& rows, std::span<const TypedName> columns) {
+  std::vector<std::string> names = rows.schema().names();
+  std::vector<Column> out = rows.columns();
+  for (const TypedName& c : columns) {
+    if (std::find(names.begin(), names.end(), c.name) != names.end()) continue;
+    names.push_back(c.name);
+    out.push_back(NullColumn(c.type, rows.num_rows()));
+  }
+  return Table::Make(names, std::move(out));
 }
 
 }  // namespace keel::features

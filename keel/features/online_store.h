@@ -45,7 +45,7 @@ struct OnlineView {
   std::string name;
   std::vector<TypedName> join_keys;  // in FeatureDefinitions::JoinKeys order
   std::vector<TypedName> features;   // the stored features
-  std::optional<int64_t> ttl_us;  // nullopt: values never expire
+  std::optional<int64_t> ttl_us;     // nullopt: values never expire
   // Features of the view that are not stored but computed when read: its
   // windowed aggregations (ReadAggregatedFeatures in aggregation_online.h).
   // Resolve refuses them with a message that says so.
@@ -63,9 +63,9 @@ struct OnlineView {
 
 // The values of one entity's row of one view, as read back.
 struct OnlineRow {
-  bool found = false;     // false: no row, or it expired (values all null)
-  bool expired = false;   // a row exists but is older than the view's TTL
-  int64_t event_time = 0; // of the stored row, when found
+  bool found = false;                // false: no row, or it expired (values all null)
+  bool expired = false;              // a row exists but is older than the view's TTL
+  int64_t event_time = 0;            // of the stored row, when found
   std::vector<FeatureValue> values;  // one per requested feature
 };
 
@@ -144,6 +144,11 @@ StatusOr<int64_t> DecodeRowTime(std::string_view bytes);
 FeatureValue ValueAt(const Column& column, int64_t row);
 // The inverse: appends `v` (or a null) to `builder`, whose type must be v.type.
 void AppendFeatureValue(const FeatureValue& v, ColumnBuilder* builder);
+
+// `rows` with an all-null column for each of `columns` it lacks (appended
+// in that order; a column it has is kept as it is): pushed rows may leave
+// out what a source table has.
+StatusOr<Table> WithNullColumns(const Table& rows, std::span<const TypedName> columns);
 
 }  // namespace keel::features
 

@@ -16,6 +16,8 @@
 namespace keel::features {
 namespace {
 
+constexpr PushTo kPushTos[] = {PushTo::kOnline, PushTo::kOffline, PushTo::kOnlineAndOffline};
+
 using json = nlohmann::json;
 
 Status Bad(std::string_view what) {
@@ -71,6 +73,18 @@ Status AppendTyped(const json& v, DataType type, const std::string& name, size_t
 
 }  // namespace
 
+std::string_view PushToName(PushTo to) {
+  switch (to) {
+    case PushTo::kOnline:
+      return "online";
+    case PushTo::kOffline:
+      return "offline";
+    case PushTo::kOnlineAndOffline:
+      return "online_and_offline";
+  }
+  return "online";
+}
+
 StatusOr<PushRequest> ParsePushRequest(const FeatureDefinitions& definitions,
                                        std::string_view body) {
   const json j = json::parse(body, nullptr, /*allow_exceptions=*/false);
@@ -88,17 +102,14 @@ StatusOr<PushRequest> ParsePushRequest(const FeatureDefinitions& definitions,
   PushRequest out;
   if (j.contains("to")) {
     const json& to = j["to"];
-    if (to == "online") {
-      out.to = PushTo::kOnline;
-    } else if (to == "offline") {
-      out.to = PushTo::kOffline;
-    } else if (to == "online_and_offline") {
-      out.to = PushTo::kOnlineAndOffline;
-    } else {
+    const auto named = std::find_if(std::begin(kPushTos), std::end(kPushTos),
+                                    [&](PushTo t) { return to == PushToName(t); });
+    if (named == std::end(kPushTos)) {
       return Bad(absl::StrCat("'to' is ", to.dump(),
                               "; it must be \"online\" (the default), \"offline\" or "
                               "\"online_and_offline\""));
     }
+    out.to = *named;
   }
   out.feature_view = j["feature_view"].get<std::string>();
   const FeatureView* view = definitions.FindView(out.feature_view);
@@ -208,41 +219,33 @@ StatusOr<PushRequest> ParsePushRequest(const FeatureDefinitions& definitions,
 }
 
 StatusOr<int64_t> PushToOnlineStore(const FeatureDefinitions& definitions,
-                                    const PushRequest& pushed, OnlineStore& store) {
-  const FeatureView& view = *definitions.FindView(pushed.feature_view);
+                                    const PushRequest& request, OnlineStore& store) {
+  const FeatureView& view = *definitions.FindView(request.feature_view);
   const OnlineView online = OnlineView::From(definitions, view);
-  // The view's computed features, from the pushed ones (absent: null).
-  PushRequest request = pushed;
+  // The rows with the view's computed features, from the pushed ones
+  // (absent: null).
+  Table rows = request.rows;
   if (!view.derived.empty()) {
-    std::vector<std::string> names = request.rows.schema().names();
-    std::vector<Column> columns = request.rows.columns();
+    std::vector<TypedName> inputs;
     for (const DerivedFeature& d : view.derived) {
-      for (const TypedName& in : d.inputs) {
-        if (std::find(names.begin(), names.end(), in.name) != names.end()) continue;
-        ColumnBuilder nulls(in.type);
-        for (int64_t r = 0; r < request.rows.num_rows(); ++r) nulls.AppendNull();
-        names.push_back(in.name);
-        columns.push_back(nulls.Finish());
-      }
+      inputs.insert(inputs.end(), d.inputs.begin(), d.inputs.end());
     }
-    KEEL_ASSIGN_OR_RETURN(Table with_inputs, Table::Make(names, std::move(columns)));
-    KEEL_ASSIGN_OR_RETURN(request.rows, AddDerivedFeatures(view, with_inputs));
+    KEEL_ASSIGN_OR_RETURN(Table with_inputs, WithNullColumns(rows, inputs));
+    KEEL_ASSIGN_OR_RETURN(rows, AddDerivedFeatures(view, with_inputs));
   }
   int64_t written = 0;
   if (!online.features.empty() || view.aggregations.empty()) {
-    KEEL_ASSIGN_OR_RETURN(std::vector<std::string> keys,
-                          EncodeEntityKeys(request.rows, online.join_keys));
+    KEEL_ASSIGN_OR_RETURN(std::vector<std::string> keys, EncodeEntityKeys(rows, online.join_keys));
     const Source& source = *definitions.FindSource(view.source);
-    KEEL_ASSIGN_OR_RETURN(Column time, request.rows.ColumnByName(source.timestamp_field));
+    KEEL_ASSIGN_OR_RETURN(Column time, rows.ColumnByName(source.timestamp_field));
     const std::span<const int64_t> times = time.TimestampValues();
     KEEL_ASSIGN_OR_RETURN(
-        written,
-        store.Write(online, {.keys = keys, .event_times = times, .values = &request.rows}));
+        written, store.Write(online, {.keys = keys, .event_times = times, .values = &rows}));
   }
   if (!view.aggregations.empty()) {
     KEEL_ASSIGN_OR_RETURN(
         const int64_t events,
-        AppendEventsToOnlineStore(definitions, view, request.rows, store, request.event_ids));
+        AppendEventsToOnlineStore(definitions, view, rows, store, request.event_ids));
     if (online.features.empty()) written = events;
   }
   return written;

@@ -34,6 +34,8 @@ namespace keel::features {
 // dataset (appended by whoever serves the push: see serve/feature_endpoints.h),
 // or both.
 enum class PushTo { kOnline, kOffline, kOnlineAndOffline };
+// "online", "offline" or "online_and_offline", as the body writes it.
+std::string_view PushToName(PushTo to);
 
 struct PushRequest {
   std::string feature_view;

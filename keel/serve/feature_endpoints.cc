@@ -60,10 +60,7 @@ void FeatureEndpoints::Push(std::string_view body, HttpResponse* response) const
   response->body = "{\"feature_view\":";
   AppendJsonString(request->feature_view, &response->body);
   absl::StrAppend(&response->body, ",\"rows\":", rows, ",\"to\":\"",
-                  request->to == features::PushTo::kOnline    ? "online"
-                  : request->to == features::PushTo::kOffline ? "offline"
-                                                              : "online_and_offline",
-                  "\"}");
+                  std::string(features::PushToName(request->to)), "\"}");
   response->content_type = "application/json";
 }
 

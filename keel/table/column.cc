@@ -274,4 +274,11 @@ Column ColumnBuilder::Finish() {
   return column;
 }
 
+Column NullColumn(DataType type, int64_t length) {
+  ColumnBuilder builder(type);
+  builder.Reserve(length);
+  for (int64_t i = 0; i < length; ++i) builder.AppendNull();
+  return builder.Finish();
+}
+
 }  // namespace keel

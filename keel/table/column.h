@@ -142,6 +142,9 @@ class ColumnBuilder {
   std::unique_ptr<Buffer> data_;
 };
 
+// A column of `length` nulls of type `type`.
+Column NullColumn(DataType type, int64_t length);
+
 }  // namespace keel
 
 #endif  // KEEL_TABLE_COLUMN_H_
