@@ -85,6 +85,13 @@ class Parser {
   Status Error(const YAML::Node& node, const std::string& message) const {
     return absl::InvalidArgumentError(absl::StrCat(Where(node), ": ", message));
   }
+  // "file:line:column" of character `offset` of the scalar `node`'s value
+  // (an expression), quotes and folding taken into account.
+  std::string PlaceIn(const YAML::Node& node, size_t offset) const {
+    const YAML::Mark mark = node.Mark();
+    const auto [line, column] = YamlScalarPosition(text_, mark.pos, mark.line, mark.column, offset);
+    return absl::StrCat(file_, ":", line, ":", column);
+  }
 
   // `label` ("entity 'customer': ") prefixes the message.
   Status CheckKeys(const YAML::Node& map, const std::vector<std::string>& keys,
@@ -314,13 +321,7 @@ class Parser {
       }
     }
     KEEL_RETURN_IF_ERROR(CompileDerivedFeatures(
-        [&](size_t i, size_t offset) {
-          const YAML::Mark mark = expressions[i].Mark();
-          const auto [line, column] =
-              YamlScalarPosition(text_, mark.pos, mark.line, mark.column, offset);
-          return absl::StrCat(file_, ":", line, ":", column);
-        },
-        &v));
+        [&](size_t i, size_t offset) { return PlaceIn(expressions[i], offset); }, &v));
     return v;
   }
 
@@ -535,13 +536,9 @@ class Parser {
       v.features.push_back(std::move(f));
     }
     KEEL_ASSIGN_OR_RETURN(v.description, Scalar(node, "description", label, false));
-    auto locate = [&](size_t feature, size_t offset) {
-      const YAML::Mark mark = expressions[feature].Mark();
-      const auto [line, column] =
-          YamlScalarPosition(text_, mark.pos, mark.line, mark.column, offset);
-      return absl::StrCat(file_, ":", line, ":", column);
-    };
-    KEEL_RETURN_IF_ERROR(CompileOnDemandView(defs, on_demand_names, locate, &v));
+    KEEL_RETURN_IF_ERROR(CompileOnDemandView(
+        defs, on_demand_names,
+        [&](size_t feature, size_t offset) { return PlaceIn(expressions[feature], offset); }, &v));
     return v;
   }
 
