@@ -66,12 +66,49 @@ class FeaturesServeCliTest : public ::testing::Test {
                     .ok());
     *result = Keel({"features", "get-historical", "--entities", "entities.csv", "--service",
                     "fraud", "--out", "hist.jsonl"});
+    if (result->exit_code != 0) return {};
+    return ReadJsonLines("hist.jsonl");
+  }
+  // The objects of the JSON Lines file `name` in the workspace (none when it
+  // cannot be read).
+  std::vector<json> ReadJsonLines(const std::string& name) {
     std::vector<json> rows;
-    StatusOr<std::string> text = ReadFile(dir_.path() + "/hist.jsonl");
-    if (result->exit_code != 0 || !text.ok()) return rows;
+    StatusOr<std::string> text = ReadFile(dir_.path() + "/" + name);
+    if (!text.ok()) return rows;
     const std::vector<std::string> lines = absl::StrSplit(*text, "\n", absl::SkipEmpty());
     for (const std::string& line : lines) rows.push_back(json::parse(line));
     return rows;
+  }
+  // `keel predict --model MODEL` on rows.csv: each row's probability.
+  std::vector<double> PredictedProbabilities(const std::string& model) {
+    testing::CommandResult predicted =
+        Keel({"predict", "--model", model, "--data", "rows.csv", "--out", "scores.jsonl"});
+    EXPECT_EQ(predicted.exit_code, 0) << predicted.err;
+    std::vector<double> out;
+    for (const json& row : ReadJsonLines("scores.jsonl")) {
+      out.push_back(row["probability"].get<double>());
+    }
+    return out;
+  }
+  // The data of the "probability" output of POST /v2/models/MODEL/infer
+  // with inputs amount (FP64) and customer_id (INT64); null when the
+  // answer has none. `r`: the answer.
+  static json InferProbability(int port, const std::string& model,
+                               const std::vector<double>& amounts,
+                               const std::vector<int64_t>& customers, testing::CommandResult* r) {
+    const int64_t n = static_cast<int64_t>(amounts.size());
+    const json v2 = {
+        {"inputs",
+         {{{"name", "amount"}, {"datatype", "FP64"}, {"shape", {n}}, {"data", amounts}},
+          {{"name", "customer_id"}, {"datatype", "INT64"}, {"shape", {n}}, {"data", customers}}}}};
+    *r = testing::Curl(port, "/v2/models/" + model + "/infer", v2.dump());
+    json probability;
+    if (testing::CurlStatus(*r) != 200) return probability;
+    const json answer = testing::CurlJson(*r);
+    for (const json& o : answer["outputs"]) {
+      if (o["name"] == "probability") probability = o["data"];
+    }
+    return probability;
   }
   testing::TempDir dir_;
 };
@@ -260,15 +297,7 @@ TEST_F(FeaturesServeCliTest, AModelNamingItsFeatureServiceFetchesFeaturesItself)
   ASSERT_TRUE(WriteFileAtomic(dir_.path() + "/rows.csv",
                               "amount,stats__spend,stats__orders\n80,21.5,3\n20,7.25,9\n60,,\n")
                   .ok());
-  testing::CommandResult predicted =
-      Keel({"predict", "--model", "fraud", "--data", "rows.csv", "--out", "scores.jsonl"});
-  ASSERT_EQ(predicted.exit_code, 0) << predicted.err;
-  std::vector<double> expected;
-  const std::vector<std::string> lines =
-      absl::StrSplit(*ReadFile(dir_.path() + "/scores.jsonl"), "\n", absl::SkipEmpty());
-  for (const std::string& line : lines) {
-    expected.push_back(json::parse(line)["probability"].get<double>());
-  }
+  const std::vector<double> expected = PredictedProbabilities("fraud");
   ASSERT_EQ(expected.size(), 3u);
 
   // No --online-features: the bundle's service opens the store by itself.
@@ -280,17 +309,9 @@ TEST_F(FeaturesServeCliTest, AModelNamingItsFeatureServiceFetchesFeaturesItself)
   for (const json& i : meta["inputs"]) input_names.push_back(i["name"].get<std::string>());
   EXPECT_THAT(input_names, ::testing::UnorderedElementsAre("amount", "customer_id"));
 
-  const json v2 = {
-      {"inputs",
-       {{{"name", "amount"}, {"datatype", "FP64"}, {"shape", {3}}, {"data", {80, 20, 60}}},
-        {{"name", "customer_id"}, {"datatype", "INT64"}, {"shape", {3}}, {"data", {1, 2, 3}}}}}};
-  testing::CommandResult r = testing::Curl(port, "/v2/models/fraud/infer", v2.dump());
+  testing::CommandResult r;
+  const json probability = InferProbability(port, "fraud", {80, 20, 60}, {1, 2, 3}, &r);
   ASSERT_EQ(testing::CurlStatus(r), 200) << r.out;
-  json probability;
-  const json outputs = testing::CurlJson(r)["outputs"];
-  for (const json& o : outputs) {
-    if (o["name"] == "probability") probability = o["data"];
-  }
   ASSERT_EQ(probability.size(), 3u) << r.out;
   for (int i = 0; i < 3; ++i) EXPECT_EQ(probability[i].get<double>(), expected[i]) << i;
 
@@ -373,15 +394,7 @@ services:
                                               "10,%.17g,0.0\n60,,1.0\n",
                                               80.0 / 3, 10.0 / 9))
                   .ok());
-  testing::CommandResult predicted =
-      Keel({"predict", "--model", "od", "--data", "rows.csv", "--out", "scores.jsonl"});
-  ASSERT_EQ(predicted.exit_code, 0) << predicted.err;
-  std::vector<double> expected;
-  const std::vector<std::string> lines =
-      absl::StrSplit(*ReadFile(dir_.path() + "/scores.jsonl"), "\n", absl::SkipEmpty());
-  for (const std::string& line : lines) {
-    expected.push_back(json::parse(line)["probability"].get<double>());
-  }
+  const std::vector<double> expected = PredictedProbabilities("od");
   ASSERT_EQ(expected.size(), 3u);
 
   int port = 0;
@@ -391,17 +404,9 @@ services:
   std::vector<std::string> input_names;
   for (const json& i : meta["inputs"]) input_names.push_back(i["name"].get<std::string>());
   EXPECT_THAT(input_names, ::testing::UnorderedElementsAre("amount", "customer_id"));
-  const json v2 = {
-      {"inputs",
-       {{{"name", "amount"}, {"datatype", "FP64"}, {"shape", {3}}, {"data", {80, 10, 60}}},
-        {{"name", "customer_id"}, {"datatype", "INT64"}, {"shape", {3}}, {"data", {1, 2, 3}}}}}};
-  testing::CommandResult r = testing::Curl(port, "/v2/models/od/infer", v2.dump());
+  testing::CommandResult r;
+  const json probability = InferProbability(port, "od", {80, 10, 60}, {1, 2, 3}, &r);
   ASSERT_EQ(testing::CurlStatus(r), 200) << r.out;
-  json probability;
-  const json outputs = testing::CurlJson(r)["outputs"];
-  for (const json& o : outputs) {
-    if (o["name"] == "probability") probability = o["data"];
-  }
   ASSERT_EQ(probability.size(), 3u) << r.out;
   for (int i = 0; i < 3; ++i) EXPECT_EQ(probability[i].get<double>(), expected[i]) << i;
   EXPECT_EQ(server->Stop(SIGTERM), 0);
