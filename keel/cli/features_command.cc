@@ -120,7 +120,7 @@ StatusOr<std::pair<FeatureDefinitionsRecord, FeatureDefinitions>> LoadLatestFeat
 
 StatusOr<Table> ReadFeatureSource(CommandContext& context, Lake& lake,
                                   const features::Source& source, std::string* described) {
-  if (source.push && source.dataset.empty()) {
+  if (source.online_only()) {
     return absl::FailedPreconditionError(absl::StrCat(
         "source '", source.name, "' (", source.where,
         ") is a push source without a dataset: its rows are only in the online store, so there "

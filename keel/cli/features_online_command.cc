@@ -98,7 +98,7 @@ Status Materialize(CommandContext& context, const MaterializeArgs& args) {
   json report = json::array();
   for (const FeatureView* view : views) {
     const features::Source& source = *defs.FindSource(view->source);
-    if (source.push && source.dataset.empty() && args.views.empty()) {
+    if (source.online_only() && args.views.empty()) {
       report.push_back({{"view", view->name}, {"status", "push only"}});
       continue;  // its rows only ever arrive online; named with --view, it is an error below
     }

@@ -157,7 +157,7 @@ StatusOr<std::vector<Resource>> WorkspaceResolver::Underlying(const Resource& r)
       out.push_back({ResourceKind::kExternal, source.sql, source.sql});
       continue;
     }
-    if (source.dataset.empty()) continue;  // a push source kept online only
+    if (source.online_only()) continue;
     out.push_back({ResourceKind::kDataset, source.dataset.substr(0, source.dataset.find('@')),
                    source.dataset});
   }

@@ -59,7 +59,7 @@ StatusOr<std::string> LakeEventSink::DatasetFor(const features::FeatureView& vie
         "'), which streamed events cannot be appended to; give --offline-dataset NAME to keep "
         "them in the lake, or --offline-dataset none"));
   }
-  if (source.dataset.empty()) {
+  if (source.online_only()) {
     return absl::FailedPreconditionError(absl::StrCat(
         "feature view '", view.name, "' reads push source '", source.name,
         "', which names no dataset to keep its rows offline; add `dataset: NAME` to the source "

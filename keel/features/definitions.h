@@ -45,6 +45,9 @@ struct Source {
   std::string timestamp_field;  // the rows' event time (timestamp)
   std::string created_timestamp_field;  // optional tie-break ("" = none)
   std::string where;
+
+  // A push source without a dataset: its rows are only ever online.
+  bool online_only() const { return push && dataset.empty(); }
 };
 
 class Expression;  // expression.h
