@@ -14,6 +14,8 @@ find_package(PkgConfig REQUIRED)
 pkg_check_modules(LIBPQ REQUIRED IMPORTED_TARGET libpq)
 # hiredis 0.14 (libhiredis-dev) for keel/features' Redis online store.
 pkg_check_modules(HIREDIS REQUIRED IMPORTED_TARGET hiredis)
+# table: XXH3 checksums of native file chunks.
+pkg_check_modules(XXHASH REQUIRED IMPORTED_TARGET libxxhash)
 # RocksDB 7.8 (librocksdb-dev) for keel/features' embedded online store; the
 # shared library through pkg-config (the static CMake target drags in gflags).
 pkg_check_modules(ROCKSDB REQUIRED IMPORTED_TARGET rocksdb)

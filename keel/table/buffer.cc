@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <bit>
 #include <cstdint>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <new>
@@ -58,31 +59,50 @@ uint8_t* Map(int64_t bytes) {
 
 std::unique_ptr<Buffer> Buffer::Allocate(int64_t size_bytes) {
   if (size_bytes >= kMapBytes) {
-    return std::unique_ptr<Buffer>(new Buffer(Map(size_bytes), size_bytes, /*mapped=*/true));
+    return std::unique_ptr<Buffer>(new Buffer(Map(size_bytes), size_bytes, Kind::kMapped));
   }
   // malloc(0) may return null; keep a valid pointer for empty buffers.
   void* data = std::malloc(static_cast<size_t>(size_bytes > 0 ? size_bytes : 1));
   if (data == nullptr) throw std::bad_alloc();
-  return std::unique_ptr<Buffer>(new Buffer(static_cast<uint8_t*>(data), size_bytes, false));
+  return std::unique_ptr<Buffer>(new Buffer(static_cast<uint8_t*>(data), size_bytes, Kind::kMalloc));
 }
 
 std::unique_ptr<Buffer> Buffer::AllocateZeroed(int64_t size_bytes) {
   if (size_bytes >= kMapBytes) return Allocate(size_bytes);  // fresh pages are zero
   void* data = std::calloc(static_cast<size_t>(size_bytes > 0 ? size_bytes : 1), 1);
   if (data == nullptr) throw std::bad_alloc();
-  return std::unique_ptr<Buffer>(new Buffer(static_cast<uint8_t*>(data), size_bytes, false));
+  return std::unique_ptr<Buffer>(new Buffer(static_cast<uint8_t*>(data), size_bytes, Kind::kMalloc));
+}
+
+std::shared_ptr<const Buffer> Buffer::View(std::shared_ptr<const void> owner, const uint8_t* data,
+                                           int64_t size_bytes) {
+  auto view = std::shared_ptr<Buffer>(new Buffer(const_cast<uint8_t*>(data), size_bytes, Kind::kView));
+  view->owner_ = std::move(owner);
+  return view;
+}
+
+void Buffer::AbortWritingView() {
+  std::fprintf(stderr, "keel: a Buffer::View is read-only (mutable_data or Resize on a view)\n");
+  std::abort();
 }
 
 Buffer::~Buffer() {
-  if (mapped_) {
-    ::munmap(data_, MappedLength(size_));
-  } else {
-    std::free(data_);
+  switch (kind_) {
+    case Kind::kMapped:
+      ::munmap(data_, MappedLength(size_));
+      break;
+    case Kind::kMalloc:
+      std::free(data_);
+      break;
+    case Kind::kView:
+      break;  // owner_ releases the bytes
   }
 }
 
 void Buffer::Resize(int64_t size_bytes) {
-  if (mapped_ && size_bytes >= kMapBytes) {
+  CheckOwned();
+  const bool mapped = kind_ == Kind::kMapped;
+  if (mapped && size_bytes >= kMapBytes) {
     const size_t old_length = MappedLength(size_);
     const size_t new_length = MappedLength(size_bytes);
     if (new_length != old_length) {
@@ -103,7 +123,7 @@ void Buffer::Resize(int64_t size_bytes) {
     size_ = size_bytes;
     return;
   }
-  if (!mapped_ && size_bytes < kMapBytes) {
+  if (!mapped && size_bytes < kMapBytes) {
     void* data = std::realloc(data_, static_cast<size_t>(size_bytes > 0 ? size_bytes : 1));
     if (data == nullptr) throw std::bad_alloc();
     data_ = static_cast<uint8_t*>(data);
@@ -115,7 +135,7 @@ void Buffer::Resize(int64_t size_bytes) {
   std::memcpy(moved->data_, data_, static_cast<size_t>(std::min(size_, size_bytes)));
   std::swap(data_, moved->data_);
   std::swap(size_, moved->size_);
-  std::swap(mapped_, moved->mapped_);
+  std::swap(kind_, moved->kind_);
 }
 
 namespace bits {

@@ -20,6 +20,13 @@ class Buffer {
   static std::unique_ptr<Buffer> Allocate(int64_t size_bytes);
   // `size_bytes` zero bytes.
   static std::unique_ptr<Buffer> AllocateZeroed(int64_t size_bytes);
+  // Bytes owned by someone else (a memory-mapped file, another buffer):
+  // `data` stays valid while `owner` lives, and the view keeps `owner`
+  // alive. Read-only: mutable_data() and Resize() are programming errors on
+  // a view (they abort). This is how a native file read shares the page
+  // cache instead of copying.
+  static std::shared_ptr<const Buffer> View(std::shared_ptr<const void> owner,
+                                            const uint8_t* data, int64_t size_bytes);
 
   ~Buffer();
   Buffer(const Buffer&) = delete;
@@ -27,14 +34,17 @@ class Buffer {
 
   int64_t size() const { return size_; }
   const uint8_t* data() const { return data_; }
-  uint8_t* mutable_data() { return data_; }
+  uint8_t* mutable_data() {
+    CheckOwned();
+    return data_;
+  }
   template <typename T>
   const T* data_as() const {
     return reinterpret_cast<const T*>(data_);
   }
   template <typename T>
   T* mutable_data_as() {
-    return reinterpret_cast<T*>(data_);
+    return reinterpret_cast<T*>(mutable_data());
   }
 
   // Changes the size keeping the first min(old, new) bytes; large buffers
@@ -42,10 +52,17 @@ class Buffer {
   void Resize(int64_t size_bytes);
 
  private:
-  Buffer(uint8_t* data, int64_t size, bool mapped) : data_(data), size_(size), mapped_(mapped) {}
+  enum class Kind : uint8_t { kMalloc, kMapped, kView };
+  Buffer(uint8_t* data, int64_t size, Kind kind) : data_(data), size_(size), kind_(kind) {}
+  void CheckOwned() const {
+    if (kind_ == Kind::kView) AbortWritingView();
+  }
+  [[noreturn]] static void AbortWritingView();
+
   uint8_t* data_;
   int64_t size_;
-  bool mapped_;  // mmap'ed (large) rather than malloc'ed
+  Kind kind_;  // kMapped: mmap'ed (large) rather than malloc'ed
+  std::shared_ptr<const void> owner_;  // kView only
 };
 
 namespace bits {

@@ -1,8 +1,9 @@
 // Keel's native columnar file (".kcol"): how the lake stores parsed tables.
-// Column chunks compressed with zstd, a footer with the schema and
-// per-column statistics, and every column readable alone (a reader fetches
-// only the byte ranges of the columns it asks for), from a local file or an
-// object store.
+// Column chunks compressed with zstd or stored plain (aligned, so that a
+// local file is used in place through a memory map: no copy, no decoding),
+// a footer with the schema and per-column statistics, and every column
+// readable alone (a reader fetches only the byte ranges of the columns it
+// asks for), from a local file or an object store.
 //
 // The layout is specified in keel/table/README.md ("Native columnar file");
 // files carry a format version and a reader refuses versions it does not know.
@@ -13,6 +14,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "keel/base/status.h"
@@ -22,10 +24,27 @@ namespace keel {
 
 class ObjectStore;
 
+enum class NativeCompression {
+  // zstd chunks: about 4-5x smaller than the table in memory; reading
+  // decompresses (about 1 GB/s per core).
+  kZstd,
+  // Plain, 64-byte-aligned chunks, one per column: as big as the table in
+  // memory; a local file reads back zero-copy from the page cache.
+  kNone,
+};
+
+// "zstd" / "none"; InvalidArgument naming the choices otherwise.
+StatusOr<NativeCompression> ParseNativeCompression(std::string_view name);
+const char* NativeCompressionName(NativeCompression compression);
+
 struct NativeWriteOptions {
+  NativeCompression compression = NativeCompression::kZstd;
   int zstd_level = 3;
-  // Rows per row group; each column of a row group is one compressed chunk.
-  int64_t row_group_rows = 1 << 20;
+  // Rows per row group; each column of a row group is one chunk. 0: the
+  // compression's default, 2^20 rows for kZstd and every row for kNone (one
+  // chunk per column, which a reader can hand out in place; a plain column
+  // of several chunks is read by copying).
+  int64_t row_group_rows = 0;
   // Threads compressing chunks; 0 = every core.
   int num_threads = 0;
 };
@@ -51,6 +70,13 @@ Status WriteNativeFile(const Table& table, const std::string& path,
                        const NativeWriteOptions& options = {});
 
 // Reads a native file. Opening reads only the footer. Thread-safe after Open.
+//
+// A local file is memory-mapped. Columns of uncompressed chunks are then
+// views of the mapping (zero-copy: their buffers keep the mapping alive, and
+// the bytes come from the page cache); every chunk's checksum is still
+// verified and string offsets checked before a column is returned. Like any
+// memory map, this assumes the file is not truncated in place while a
+// table read from it lives (the lake only ever replaces files by rename).
 class NativeFileReader {
  public:
   // Errors name the path: NotFound; DataLoss for a truncated or corrupt file

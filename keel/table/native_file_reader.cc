@@ -2,8 +2,10 @@
 // chunks asked for, fetched as merged byte ranges and decompressed in
 // parallel straight into the columns' buffers.
 #include <fcntl.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <xxhash.h>
 #include <zlib.h>
 #include <zstd.h>
 
@@ -12,6 +14,7 @@
 #include <cerrno>
 #include <cstring>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -26,8 +29,11 @@
 namespace keel {
 namespace {
 
+using native_internal::kCodecNone;
+using native_internal::kCodecZstd;
 using native_internal::kFormatVersion;
 using native_internal::kHeaderBytes;
+using native_internal::kOldestReadableVersion;
 using native_internal::kMagic;
 using native_internal::kTrailerBytes;
 
@@ -36,8 +42,9 @@ constexpr int64_t kSpeculativeTailBytes = 64 << 10;
 // A bound on row and byte counts read from a footer, so that sums and
 // buffer sizes computed from them cannot overflow.
 constexpr int64_t kMaxCount = int64_t{1} << 48;
-// Bytes per chunk entry in the footer.
-constexpr int64_t kChunkEntryBytes = 8 + 8 + 4 + 8 + 8;
+// Bytes per chunk entry in the footer, by format version.
+constexpr int64_t kChunkEntryBytesV1 = 8 + 8 + 4 + 8 + 8;
+constexpr int64_t kChunkEntryBytesV2 = 8 + 8 + 8 + 8 + 8 + 1;
 
 uint32_t LoadU32(const char* p) {
   uint32_t v = 0;
@@ -88,6 +95,28 @@ class RangeSource {
   virtual int64_t size() const = 0;
   // Exactly `length` bytes at `offset` into `dest`; fewer is DataLoss.
   virtual Status Read(int64_t offset, int64_t length, uint8_t* dest) const = 0;
+  // The same bytes as a buffer that may be shared (a view of a memory map)
+  // rather than copied. Aligned at least as `offset` is modulo 16.
+  virtual StatusOr<std::shared_ptr<const Buffer>> ReadShared(int64_t offset,
+                                                             int64_t length) const {
+    std::shared_ptr<Buffer> bytes = Buffer::Allocate(length);
+    KEEL_RETURN_IF_ERROR(Read(offset, length, bytes->mutable_data()));
+    return std::shared_ptr<const Buffer>(std::move(bytes));
+  }
+};
+
+// A whole file mapped read-only; unmapped when the last view goes.
+class FileMapping {
+ public:
+  FileMapping(const uint8_t* data, int64_t size) : data_(data), size_(size) {}
+  ~FileMapping() { ::munmap(const_cast<uint8_t*>(data_), static_cast<size_t>(size_)); }
+  FileMapping(const FileMapping&) = delete;
+  FileMapping& operator=(const FileMapping&) = delete;
+  const uint8_t* data() const { return data_; }
+
+ private:
+  const uint8_t* data_;
+  int64_t size_;
 };
 
 class LocalSource : public RangeSource {
@@ -102,9 +131,26 @@ class LocalSource : public RangeSource {
       return absl::InvalidArgumentError(absl::StrCat(path, ": is a folder, not a native file"));
     }
     source->size_ = st.st_size;
+    if (source->size_ > 0) {
+      void* data = ::mmap(nullptr, static_cast<size_t>(source->size_), PROT_READ, MAP_SHARED, fd, 0);
+      if (data == MAP_FAILED) return ErrnoToStatus(errno, path);
+      source->mapping_ =
+          std::make_shared<const FileMapping>(static_cast<const uint8_t*>(data), source->size_);
+    }
     return source;
   }
   ~LocalSource() override { ::close(fd_); }
+  // A view of the mapping: no copy (pages come from the page cache when
+  // first touched).
+  StatusOr<std::shared_ptr<const Buffer>> ReadShared(int64_t offset,
+                                                     int64_t length) const override {
+    if (offset < 0 || length < 0 || offset > size_ - length) {
+      return absl::DataLossError(absl::StrCat(path_, ": bytes ", offset, "..", offset + length,
+                                              " are past the end (", size_, " bytes)"));
+    }
+    if (length == 0) return std::shared_ptr<const Buffer>(Buffer::Allocate(0));
+    return Buffer::View(mapping_, mapping_->data() + offset, length);
+  }
   int64_t size() const override { return size_; }
   Status Read(int64_t offset, int64_t length, uint8_t* dest) const override {
     while (length > 0) {
@@ -129,6 +175,7 @@ class LocalSource : public RangeSource {
   int fd_;
   std::string path_;
   int64_t size_ = 0;
+  std::shared_ptr<const FileMapping> mapping_;  // null for an empty file
 };
 
 class StoreSource : public RangeSource {
@@ -155,10 +202,11 @@ class StoreSource : public RangeSource {
 
 struct ChunkInfo {
   int64_t offset = 0;
-  int64_t compressed_bytes = 0;
-  uint32_t crc = 0;
+  int64_t stored_bytes = 0;
+  uint64_t checksum = 0;  // version 1: CRC-32; version 2: XXH3-64
   int64_t null_count = 0;
   int64_t string_bytes = 0;
+  uint8_t codec = kCodecZstd;
 };
 
 // Decompresses the zstd frame at the start of `src` into exactly
@@ -232,6 +280,13 @@ class NativeFileReaderImpl : public NativeFileReader {
   Status ReadFooter();
   Status ParseFooter(std::string_view footer, int64_t data_end);
   StatusOr<Table> Read(const std::vector<int>& columns, int num_threads);
+  // Checks plain chunk `i` (stored bytes `src`, held by `owner`) and either
+  // makes the column of views of its sections (`in_place` non-null: the
+  // column's only chunk) or copies its values and string bytes into the
+  // column's buffers at its rows.
+  Status DecodePlain(int64_t i, std::string_view src, const std::shared_ptr<const Buffer>& owner,
+                     std::optional<Column>* in_place, Buffer* values, Buffer* data,
+                     int64_t string_base) const;
 
   int64_t RowsInGroup(int64_t g) const {
     return std::min(row_group_rows_, num_rows_ - g * row_group_rows_);
@@ -240,6 +295,7 @@ class NativeFileReaderImpl : public NativeFileReader {
 
   std::unique_ptr<RangeSource> source_;
   std::string name_;  // path or URI, for messages
+  uint32_t version_ = kFormatVersion;
   Schema schema_;
   int64_t num_rows_ = 0;
   int64_t row_group_rows_ = 1;
@@ -272,12 +328,17 @@ Status NativeFileReaderImpl::ReadFooter() {
     return Corrupt("no \"KCOL\" magic at the start (not a Keel native file)");
   }
   for (const uint32_t version : {LoadU32(head.data() + 4), LoadU32(trailer + 12)}) {
-    if (version != kFormatVersion) {
+    if (version < kOldestReadableVersion || version > kFormatVersion) {
       return absl::FailedPreconditionError(
           absl::StrCat(name_, ": native file format version ", version,
-                       " is not known to this build, which reads version ", kFormatVersion,
-                       "; use a newer keel"));
+                       " is not known to this build, which reads versions ",
+                       kOldestReadableVersion, " to ", kFormatVersion, "; use a newer keel"));
     }
+  }
+  version_ = LoadU32(head.data() + 4);
+  if (LoadU32(trailer + 12) != version_) {
+    return Corrupt(absl::StrCat("the header says format version ", version_, ", the trailer ",
+                                LoadU32(trailer + 12)));
   }
   const uint64_t footer_bytes = LoadU64(trailer);
   const uint32_t footer_crc = LoadU32(trailer + 8);
@@ -330,22 +391,35 @@ Status NativeFileReaderImpl::ParseFooter(std::string_view footer, int64_t data_e
   schema_ = *std::move(schema);
   groups_ = num_rows_ / row_group_rows_ + (num_rows_ % row_group_rows_ != 0 ? 1 : 0);
   const int64_t num_columns = schema_.num_fields();
-  if (num_columns > 0 && groups_ > in.remaining() / kChunkEntryBytes / num_columns) {
+  const int64_t entry_bytes = version_ == 1 ? kChunkEntryBytesV1 : kChunkEntryBytesV2;
+  if (num_columns > 0 && groups_ > in.remaining() / entry_bytes / num_columns) {
     return Corrupt("the footer is too short for its chunks");
   }
   chunks_.resize(static_cast<size_t>(num_columns * groups_));
   for (int64_t i = 0; i < static_cast<int64_t>(chunks_.size()); ++i) {
     ChunkInfo& c = chunks_[i];
     c.offset = in.I64();
-    c.compressed_bytes = in.I64();
-    c.crc = in.U32();
+    c.stored_bytes = in.I64();
+    c.checksum = version_ == 1 ? in.U32() : in.U64();
     c.null_count = in.I64();
     c.string_bytes = in.I64();
+    c.codec = version_ == 1 ? kCodecZstd : in.U8();
     const int64_t rows = RowsInGroup(i % groups_);
     const Field& field = schema_.field(static_cast<int>(i / groups_));
-    if (c.offset < kHeaderBytes || c.compressed_bytes < 0 ||
-        c.compressed_bytes > data_end - c.offset || c.null_count < 0 || c.null_count > rows ||
-        c.string_bytes < 0 || c.string_bytes > kMaxCount || (!field.nullable && c.null_count > 0)) {
+    bool ok = c.offset >= kHeaderBytes && c.stored_bytes >= 0 &&
+              c.stored_bytes <= data_end - c.offset && c.null_count >= 0 &&
+              c.null_count <= rows && c.string_bytes >= 0 && c.string_bytes <= kMaxCount &&
+              (field.nullable || c.null_count == 0) &&
+              (c.codec == kCodecZstd || c.codec == kCodecNone);
+    if (ok && c.codec == kCodecNone) {
+      // Sections are used in place: aligned, and exactly where the layout
+      // puts them.
+      ok = c.offset % native_internal::kAlignment == 0 &&
+           c.stored_bytes == native_internal::PlainChunkLayout(field.type, rows, c.null_count > 0,
+                                                               c.string_bytes)
+                                 .total;
+    }
+    if (!ok) {
       return Corrupt(
           absl::StrCat("bad footer entry for column '", field.name, "' row group ", i % groups_));
     }
@@ -382,7 +456,7 @@ StatusOr<Table> NativeFileReaderImpl::Read(const std::vector<int>& columns, int 
   struct Range {
     int64_t offset = 0;
     int64_t length = 0;
-    std::unique_ptr<Buffer> bytes;
+    std::shared_ptr<const Buffer> bytes;
     Status status;
   };
   std::vector<int64_t> wanted;  // indices into chunks_
@@ -400,18 +474,31 @@ StatusOr<Table> NativeFileReaderImpl::Read(const std::vector<int>& columns, int 
       ranges.push_back(Range{info.offset, 0, nullptr, absl::OkStatus()});
     }
     located[i] = {ranges.size() - 1, info.offset - ranges.back().offset};
-    ranges.back().length += info.compressed_bytes;
+    ranges.back().length += info.stored_bytes;
   }
   table_internal::Parallel parallel(num_threads);
   parallel.For(static_cast<int64_t>(ranges.size()), [&](int64_t r) {
     Range& range = ranges[r];
-    range.bytes = Buffer::Allocate(range.length);
-    range.status = source_->Read(range.offset, range.length, range.bytes->mutable_data());
+    StatusOr<std::shared_ptr<const Buffer>> bytes = source_->ReadShared(range.offset, range.length);
+    if (bytes.ok()) {
+      range.bytes = *std::move(bytes);
+    } else {
+      range.status = bytes.status();
+    }
   });
   for (const Range& range : ranges) KEEL_RETURN_IF_ERROR(range.status);
+  auto stored = [&](int64_t i) {
+    const auto [r, at] = located[i];
+    return std::string_view(reinterpret_cast<const char*>(ranges[r].bytes->data()) + at,
+                            static_cast<size_t>(chunks_[i].stored_bytes));
+  };
 
-  // The output buffers, filled by the chunks in place.
+  // A column whose only chunk is plain is handed out in place (views of the
+  // range, which for a local file is a view of the memory map). Every other
+  // column gets output buffers that its chunks fill.
   struct Output {
+    bool in_place = false;
+    std::optional<Column> column;  // in_place: made by DecodePlain
     std::unique_ptr<Buffer> validity, values, data;
     std::vector<int64_t> string_base;  // per row group
   };
@@ -422,6 +509,10 @@ StatusOr<Table> NativeFileReaderImpl::Read(const std::vector<int>& columns, int 
     output_of[c] = static_cast<int>(k);
     const DataType type = schema_.field(c).type;
     Output& out = outputs[k];
+    if (groups_ == 1 && chunk(c, 0).codec == kCodecNone) {
+      out.in_place = true;
+      continue;
+    }
     int64_t nulls = 0, string_bytes = 0;
     for (int64_t g = 0; g < groups_; ++g) {
       nulls += chunk(c, g).null_count;
@@ -439,7 +530,7 @@ StatusOr<Table> NativeFileReaderImpl::Read(const std::vector<int>& columns, int 
   }
 
   std::vector<Status> statuses(wanted.size());
-  std::vector<std::string> validity(wanted.size());  // per chunk with nulls
+  std::vector<std::string> validity(wanted.size());  // per compressed chunk with nulls
   parallel.For(static_cast<int64_t>(wanted.size()), [&](int64_t w) {
     const int64_t i = wanted[w];
     const int c = static_cast<int>(i / groups_);
@@ -449,14 +540,19 @@ StatusOr<Table> NativeFileReaderImpl::Read(const std::vector<int>& columns, int 
     Output& out = outputs[output_of[c]];
     const int64_t rows = RowsInGroup(g);
     const int64_t first_row = g * row_group_rows_;
-    const auto [r, at] = located[i];
-    std::string_view src(reinterpret_cast<const char*>(ranges[r].bytes->data()) + at,
-                         static_cast<size_t>(info.compressed_bytes));
+    std::string_view src = stored(i);
     Status& status = statuses[w];
-    const uint32_t crc =
-        static_cast<uint32_t>(crc32_z(0, reinterpret_cast<const Bytef*>(src.data()), src.size()));
-    if (crc != info.crc) {
+    const uint64_t checksum =
+        version_ == 1 ? crc32_z(0, reinterpret_cast<const Bytef*>(src.data()), src.size())
+                      : XXH3_64bits(src.data(), src.size());
+    if (checksum != info.checksum) {
       status = absl::DataLossError("checksum mismatch");
+      return;
+    }
+    if (info.codec == kCodecNone) {
+      status = DecodePlain(i, src, ranges[located[i].first].bytes,
+                           out.in_place ? &out.column : nullptr, out.values.get(), out.data.get(),
+                           out.in_place ? 0 : out.string_base[g]);
       return;
     }
     thread_local std::unique_ptr<ZSTD_DCtx, size_t (*)(ZSTD_DCtx*)> dctx(ZSTD_createDCtx(),
@@ -506,7 +602,12 @@ StatusOr<Table> NativeFileReaderImpl::Read(const std::vector<int>& columns, int 
       const int64_t width = native_internal::ValueWidth(type);
       section(out.values->mutable_data() + first_row * width, rows * width, "values");
     }
-    if (status.ok() && !src.empty()) status = absl::DataLossError("bytes after the last frame");
+    // Version 2 pads chunks to the alignment with zeros.
+    if (status.ok() && (static_cast<int64_t>(src.size()) >=
+                            (version_ == 1 ? 1 : native_internal::kAlignment) ||
+                        src.find_first_not_of('\0') != std::string_view::npos)) {
+      status = absl::DataLossError("bytes after the last frame");
+    }
   });
   for (size_t w = 0; w < wanted.size(); ++w) {
     if (statuses[w].ok()) continue;
@@ -514,7 +615,7 @@ StatusOr<Table> NativeFileReaderImpl::Read(const std::vector<int>& columns, int 
     const ChunkInfo& info = chunks_[i];
     return Corrupt(absl::StrCat("column '", schema_.field(static_cast<int>(i / groups_)).name,
                                 "' row group ", i % groups_, " (bytes ", info.offset, "..",
-                                info.offset + info.compressed_bytes, "): ", statuses[w].message()));
+                                info.offset + info.stored_bytes, "): ", statuses[w].message()));
   }
 
   std::vector<Field> fields;
@@ -522,20 +623,27 @@ StatusOr<Table> NativeFileReaderImpl::Read(const std::vector<int>& columns, int 
   for (size_t k = 0; k < columns.size(); ++k) {
     const int c = columns[k];
     Output& out = outputs[k];
-    if (out.validity != nullptr) {
-      for (int64_t g = 0; g < groups_; ++g) {
-        const std::string& bitmap = validity[k * groups_ + g];
-        if (chunk(c, g).null_count > 0) {
-          bits::Copy(reinterpret_cast<const uint8_t*>(bitmap.data()), 0,
-                     out.validity->mutable_data(), g * row_group_rows_, RowsInGroup(g));
-        } else {
-          bits::Fill(out.validity->mutable_data(), g * row_group_rows_, RowsInGroup(g), true);
+    StatusOr<Column> column = Column();
+    if (out.in_place) {
+      column = *std::move(out.column);
+    } else {
+      if (out.validity != nullptr) {
+        for (int64_t g = 0; g < groups_; ++g) {
+          const std::string& bitmap = validity[k * groups_ + g];
+          if (chunk(c, g).null_count == 0) {
+            bits::Fill(out.validity->mutable_data(), g * row_group_rows_, RowsInGroup(g), true);
+          } else if (chunk(c, g).codec == kCodecZstd) {
+            bits::Copy(reinterpret_cast<const uint8_t*>(bitmap.data()), 0,
+                       out.validity->mutable_data(), g * row_group_rows_, RowsInGroup(g));
+          } else {  // plain: the bitmap is the chunk's first section
+            bits::Copy(reinterpret_cast<const uint8_t*>(stored(c * groups_ + g).data()), 0,
+                       out.validity->mutable_data(), g * row_group_rows_, RowsInGroup(g));
+          }
         }
       }
+      column = Column::FromBuffers(schema_.field(c).type, num_rows_, std::move(out.validity),
+                                   std::move(out.values), std::move(out.data));
     }
-    StatusOr<Column> column =
-        Column::FromBuffers(schema_.field(c).type, num_rows_, std::move(out.validity),
-                            std::move(out.values), std::move(out.data));
     if (!column.ok()) {
       return Corrupt(
           absl::StrCat("column '", schema_.field(c).name, "': ", column.status().message()));
@@ -545,6 +653,61 @@ StatusOr<Table> NativeFileReaderImpl::Read(const std::vector<int>& columns, int 
   }
   KEEL_ASSIGN_OR_RETURN(Schema schema, Schema::Make(std::move(fields)));
   return Table::Make(std::move(schema), std::move(result));
+}
+
+Status NativeFileReaderImpl::DecodePlain(int64_t i, std::string_view src,
+                                         const std::shared_ptr<const Buffer>& owner,
+                                         std::optional<Column>* in_place, Buffer* values,
+                                         Buffer* data, int64_t string_base) const {
+  const ChunkInfo& info = chunks_[i];
+  const int64_t g = i % groups_;
+  const DataType type = schema_.field(static_cast<int>(i / groups_)).type;
+  const int64_t rows = RowsInGroup(g);
+  const int64_t first_row = g * row_group_rows_;
+  const native_internal::PlainLayout layout =
+      native_internal::PlainChunkLayout(type, rows, info.null_count > 0, info.string_bytes);
+  const auto* base = reinterpret_cast<const uint8_t*>(src.data());
+  const uint8_t* bitmap = base + layout.validity_offset;
+  if (type == DataType::kString) {
+    // Offsets run from 0 to string_bytes (Column::FromBuffers checks that
+    // they never decrease).
+    const int64_t* offsets = reinterpret_cast<const int64_t*>(base + layout.values_offset);
+    if (offsets[0] != 0 || offsets[rows] != info.string_bytes) {
+      return absl::DataLossError("string offsets disagree with the footer's byte count");
+    }
+  }
+  if (in_place != nullptr) {
+    // Views share the range's bytes (and through them the file's mapping).
+    StatusOr<Column> column = Column::FromBuffers(
+        type, rows, info.null_count > 0 ? Buffer::View(owner, bitmap, layout.validity_bytes) : nullptr,
+        Buffer::View(owner, base + layout.values_offset, layout.values_bytes),
+        type == DataType::kString
+            ? Buffer::View(owner, base + layout.strings_offset, layout.strings_bytes)
+            : nullptr);
+    if (!column.ok()) return absl::DataLossError(column.status().message());
+    if (column->null_count() != info.null_count) {
+      return absl::DataLossError("the validity bitmap disagrees with the footer's null count");
+    }
+    *in_place = *std::move(column);
+    return absl::OkStatus();
+  }
+  if (info.null_count > 0 && rows - bits::CountSet(bitmap, 0, rows) != info.null_count) {
+    return absl::DataLossError("the validity bitmap disagrees with the footer's null count");
+  }
+  // (Validity bits are copied afterwards, one chunk at a time: row groups
+  // need not start on a byte boundary.)
+  if (type == DataType::kString) {
+    const int64_t* offsets = reinterpret_cast<const int64_t*>(base + layout.values_offset);
+    int64_t* out = values->mutable_data_as<int64_t>() + first_row;
+    for (int64_t k = 1; k <= rows; ++k) out[k] = string_base + offsets[k];
+    std::memcpy(data->mutable_data() + string_base, base + layout.strings_offset,
+                static_cast<size_t>(layout.strings_bytes));
+  } else {
+    const int64_t width = native_internal::ValueWidth(type);
+    std::memcpy(values->mutable_data() + first_row * width, base + layout.values_offset,
+                static_cast<size_t>(layout.values_bytes));
+  }
+  return absl::OkStatus();
 }
 
 }  // namespace

@@ -302,7 +302,7 @@ TEST(NativeFileTest, SameTableGivesSameBytes) {
 
 TEST(NativeFileTest, RejectsBadOptions) {
   const Table table = MixedTable(10);
-  EXPECT_EQ(EncodeNativeFile(table, {.row_group_rows = 0}).status().code(),
+  EXPECT_EQ(EncodeNativeFile(table, {.row_group_rows = -1}).status().code(),
             absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(EncodeNativeFile(table, {.zstd_level = 1000}).status().code(),
             absl::StatusCode::kInvalidArgument);
@@ -436,9 +436,10 @@ TEST(NativeFileTest, CorruptFilesAreDataLoss) {
     EXPECT_NE(status.message().find(path), absl::string_view::npos) << status;
     return std::string(status.message());
   };
-  // A byte of the first chunk (column "flag", row group 0).
+  // A byte of the first chunk (column "flag", row group 0), which starts
+  // after the header's 64 bytes.
   std::string flipped = *good;
-  flipped[10] ^= 0x01;
+  flipped[66] ^= 0x01;
   EXPECT_NE(expect_data_loss(flipped, "chunk").find("column 'flag' row group 0"),
             std::string::npos);
   expect_data_loss(good->substr(0, good->size() - 1), "truncated by one byte");
@@ -463,11 +464,138 @@ TEST(NativeFileTest, FutureVersionIsFailedPrecondition) {
   auto bytes = EncodeNativeFile(MixedTable(20));
   ASSERT_TRUE(bytes.ok());
   std::string future = *bytes;
-  future[4] = 2;                  // header version
-  future[future.size() - 8] = 2;  // trailer version
+  future[4] = 3;                  // header version
+  future[future.size() - 8] = 3;  // trailer version
   Status status = OpenAndReadBytes(dir, future);
   EXPECT_EQ(status.code(), absl::StatusCode::kFailedPrecondition) << status;
-  EXPECT_NE(status.message().find("version 2"), absl::string_view::npos) << status;
+  EXPECT_NE(status.message().find("version 3"), absl::string_view::npos) << status;
+}
+
+// A version 1 file (zstd only, CRC-32 chunk checksums), written by keel
+// before version 2, still reads.
+TEST(NativeFileTest, ReadsFormatVersion1) {
+  const std::string dir = std::string(KEEL_SOURCE_DIR) + "/keel/table/testdata/";
+  auto expected = ReadCsv(dir + "format_v1.csv");
+  ASSERT_TRUE(expected.ok()) << expected.status();
+  const Table got = ReadBack(dir + "format_v1.kcol");
+  ExpectSameTable(got, *expected);
+  auto bytes = ReadFile(dir + "format_v1.kcol");
+  ASSERT_TRUE(bytes.ok());
+  EXPECT_EQ((*bytes)[4], 1) << "the fixture must stay a version 1 file";
+}
+
+NativeWriteOptions Plain(int64_t row_group_rows = 0) {
+  return {.compression = NativeCompression::kNone, .row_group_rows = row_group_rows};
+}
+
+TEST(NativeFileTest, PlainRoundTripsEveryTypeWithNulls) {
+  TempDir dir;
+  const Table table = MixedTable(5000);
+  for (int threads : {1, 0}) {
+    ExpectSameTable(ReadBack(WriteTemp(dir, table, Plain()), threads), table);
+  }
+  // A slice: bitmaps not on a byte boundary, string offsets not from 0.
+  const Table slice = table.Slice(13, 3001);
+  ExpectSameTable(ReadBack(WriteTemp(dir, slice, Plain(), "slice.kcol")), slice);
+  // Several plain chunks per column: read by copying (row groups not on a
+  // byte boundary either).
+  ExpectSameTable(ReadBack(WriteTemp(dir, table, Plain(333), "groups.kcol")), table);
+  // Values under nulls do not change the bytes.
+  auto a = EncodeNativeFile(table, Plain());
+  auto b = EncodeNativeFile(ReadBack(WriteTemp(dir, table, Plain(77), "c.kcol")), Plain());
+  ASSERT_TRUE(a.ok() && b.ok());
+  EXPECT_EQ(*a, *b);
+  // Empty and all-null columns, and no rows at all.
+  ExpectSameTable(ReadBack(WriteTemp(dir, table.Slice(0, 0), Plain(), "empty.kcol")),
+                  table.Slice(0, 0));
+}
+
+// The address ranges /proc/self/maps lists for `path`.
+std::vector<std::pair<uintptr_t, uintptr_t>> MappingsOf(const std::string& path) {
+  std::vector<std::pair<uintptr_t, uintptr_t>> ranges;
+  std::ifstream maps("/proc/self/maps");
+  std::string line;
+  while (std::getline(maps, line)) {
+    if (line.size() < path.size() || line.compare(line.size() - path.size(), path.size(), path) != 0) {
+      continue;
+    }
+    ranges.emplace_back(std::stoull(line.substr(0, line.find('-')), nullptr, 16),
+                        std::stoull(line.substr(line.find('-') + 1), nullptr, 16));
+  }
+  return ranges;
+}
+
+TEST(NativeFileTest, PlainColumnsAreViewsOfTheMappedFile) {
+  TempDir dir;
+  const Table table = MixedTable(3000);
+  const std::string path = WriteTemp(dir, table, Plain());
+  std::optional<Table> got;
+  {
+    auto reader = NativeFileReader::Open(path);
+    ASSERT_TRUE(reader.ok());
+    auto read = (*reader)->ReadAll();
+    ASSERT_TRUE(read.ok()) << read.status();
+    got = *std::move(read);
+  }  // the reader is gone; the columns keep the mapping
+  ExpectSameTable(*got, table);
+  const auto mappings = MappingsOf(path);
+  ASSERT_FALSE(mappings.empty());
+  auto mapped = [&](const void* p) {
+    const auto a = reinterpret_cast<uintptr_t>(p);
+    return std::any_of(mappings.begin(), mappings.end(),
+                       [&](const auto& m) { return a >= m.first && a < m.second; });
+  };
+  EXPECT_TRUE(mapped(got->column(1).Int64Values().data()));
+  EXPECT_TRUE(mapped(got->column(3).StringData().data()));
+  EXPECT_TRUE(mapped(got->column(3).StringOffsets().data()));
+  EXPECT_EQ(reinterpret_cast<uintptr_t>(got->column(2).Float64Values().data()) % 64, 0u);
+  // A zstd file is decompressed into memory of its own.
+  const std::string packed = WriteTemp(dir, table, {}, "packed.kcol");
+  const Table unpacked = ReadBack(packed);
+  const auto packed_maps = MappingsOf(packed);
+  for (const auto& [begin, end] : packed_maps) {
+    const auto a = reinterpret_cast<uintptr_t>(unpacked.column(1).Int64Values().data());
+    EXPECT_FALSE(a >= begin && a < end);
+  }
+  // Dropping the table unmaps the file.
+  got.reset();
+  EXPECT_TRUE(MappingsOf(path).empty());
+}
+
+TEST(NativeFileTest, PlainFilesReadFromAnObjectStore) {
+  TempDir dir;
+  const Table table = MixedTable(2000);
+  // Through GetRange (a forwarding store has no local path to map).
+  auto inner = ObjectStoreRegistry::Builtins().Open("file://" + dir.path(), {});
+  ASSERT_TRUE(inner.ok()) << inner.status();
+  CountingStore store(*std::move(inner));
+  auto bytes = EncodeNativeFile(table, Plain());
+  ASSERT_TRUE(bytes.ok());
+  ASSERT_TRUE(store.Put("t.kcol", *bytes).ok());
+  auto reader = NativeFileReader::Open(&store, "t.kcol");
+  ASSERT_TRUE(reader.ok()) << reader.status();
+  auto all = (*reader)->ReadAll();
+  ASSERT_TRUE(all.ok()) << all.status();
+  ExpectSameTable(*all, table);
+  auto some = (*reader)->ReadColumns({"word", "id"});
+  ASSERT_TRUE(some.ok()) << some.status();
+  ExpectSameTable(*some, *table.SelectColumns({"word", "id"}));
+  EXPECT_GT(store.range_calls, 0);
+}
+
+TEST(NativeFileTest, CorruptPlainFilesAreDataLoss) {
+  TempDir dir;
+  auto good = EncodeNativeFile(MixedTable(500), Plain());
+  ASSERT_TRUE(good.ok());
+  ASSERT_TRUE(OpenAndReadBytes(dir, *good).ok());
+  std::string flipped = *good;
+  flipped[64 + 70] ^= 0x01;  // inside the first column's chunk
+  Status status = OpenAndReadBytes(dir, flipped);
+  EXPECT_EQ(status.code(), absl::StatusCode::kDataLoss) << status;
+  EXPECT_NE(status.message().find("column 'flag'"), absl::string_view::npos) << status;
+  EXPECT_NE(status.message().find("checksum"), absl::string_view::npos) << status;
+  EXPECT_EQ(OpenAndReadBytes(dir, good->substr(0, good->size() - 3)).code(),
+            absl::StatusCode::kDataLoss);
 }
 
 TEST(NativeFileTest, MissingFileIsNotFound) {

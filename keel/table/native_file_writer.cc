@@ -1,6 +1,7 @@
 // Encoding of Keel's native columnar file: chunks compressed in parallel,
 // then header, chunks (column-major), footer and trailer back to back.
 #include <zlib.h>
+#include <xxhash.h>
 #include <zstd.h>
 
 #include <algorithm>
@@ -37,10 +38,18 @@ void PutBytes(std::string& out, std::string_view bytes) {
   out.append(bytes);
 }
 
-// One compressed column chunk and what the footer records about it.
+// Zero bytes for padding.
+constexpr char kZeros[native_internal::kAlignment] = {};
+
+// One column chunk and what the footer records about it. Its stored bytes
+// are `pieces` back to back: views of the table's buffers where they can be
+// written as they are, else of `owned` copies.
 struct EncodedChunk {
-  std::string bytes;  // 1 to 3 zstd frames
-  uint32_t crc = 0;   // CRC-32 of `bytes`
+  std::vector<std::string_view> pieces;
+  std::vector<std::unique_ptr<std::string>> owned;  // stable addresses
+  int64_t stored_bytes = 0;
+  uint64_t checksum = 0;  // XXH3-64 of the stored bytes
+  uint8_t codec = native_internal::kCodecZstd;
   int64_t null_count = 0;
   int64_t string_bytes = 0;
   // Min/max of the chunk's non-null values (NaN skipped).
@@ -49,6 +58,18 @@ struct EncodedChunk {
   double min_double = 0, max_double = 0;
   std::string_view min_string, max_string;  // views into the table's buffers
   Status status;
+
+  std::string& Own() { return *owned.emplace_back(std::make_unique<std::string>()); }
+  void Add(std::string_view piece) {
+    if (piece.empty()) return;
+    pieces.push_back(piece);
+    stored_bytes += static_cast<int64_t>(piece.size());
+  }
+  // Zero bytes up to the next multiple of kAlignment.
+  void Pad() {
+    const int64_t pad = native_internal::AlignUp(stored_bytes) - stored_bytes;
+    Add(std::string_view(kZeros, static_cast<size_t>(pad)));
+  }
 };
 
 // Appends one zstd frame holding `input` to `out`.
@@ -80,12 +101,17 @@ Status CompressSections(const std::vector<std::string_view>& sections, int level
   return absl::OkStatus();
 }
 
-// Rows [begin, begin + rows) of `column` as one chunk: zstd frames of the
-// validity bitmap (only when the chunk has nulls), the values (string
-// lengths for strings) and, for strings, their bytes. Values under nulls are
+// Rows [begin, begin + rows) of `column` as one chunk: the validity bitmap
+// (only when the chunk has nulls), the values and, for strings, their bytes;
+// zstd frames, or plain aligned sections (native_internal::PlainChunkLayout).
+// Strings store their lengths when compressed (they compress better) and
+// their offsets from 0 when plain (usable in place). Values under nulls are
 // written as 0 (strings as ""), so equal tables give equal bytes.
-EncodedChunk EncodeChunk(const Column& column, int64_t begin, int64_t rows, int level) {
+EncodedChunk EncodeChunk(const Column& column, int64_t begin, int64_t rows,
+                         const NativeWriteOptions& options) {
   EncodedChunk chunk;
+  const bool plain = options.compression == NativeCompression::kNone;
+  chunk.codec = plain ? native_internal::kCodecNone : native_internal::kCodecZstd;
   const DataType type = column.type();
   const int64_t width = native_internal::ValueWidth(type);
   const uint8_t* bitmap = column.validity_bitmap();
@@ -94,12 +120,12 @@ EncodedChunk EncodeChunk(const Column& column, int64_t begin, int64_t rows, int 
   const bool has_nulls = chunk.null_count > 0;
   auto valid = [&](int64_t i) { return !has_nulls || bits::Get(bitmap, bit0 + i); };
 
-  std::vector<std::string_view> pieces;
-  std::string validity, values, strings;
+  std::vector<std::string_view> sections;
   if (has_nulls) {
+    std::string& validity = chunk.Own();
     validity.assign(static_cast<size_t>(bits::BytesForBits(rows)), '\0');
     bits::Copy(bitmap, bit0, reinterpret_cast<uint8_t*>(validity.data()), 0, rows);
-    pieces.push_back(validity);
+    sections.push_back(validity);
   }
 
   // Views the column's values of the chunk, or a copy with nulls zeroed.
@@ -107,6 +133,7 @@ EncodedChunk EncodeChunk(const Column& column, int64_t begin, int64_t rows, int 
     std::string_view raw(static_cast<const char*>(data) + begin * width,
                          static_cast<size_t>(rows * width));
     if (!has_nulls) return raw;
+    std::string& values = chunk.Own();
     values.assign(raw);
     for (int64_t i = 0; i < rows; ++i) {
       if (!valid(i)) std::memset(values.data() + i * width, 0, static_cast<size_t>(width));
@@ -122,7 +149,7 @@ EncodedChunk EncodeChunk(const Column& column, int64_t begin, int64_t rows, int 
                              ? static_cast<const void*>(column.BoolValues().data())
                          : type == DataType::kInt64 ? column.Int64Values().data()
                                                     : column.TimestampValues().data();
-      pieces.push_back(values_piece(data));
+      sections.push_back(values_piece(data));
       for (int64_t i = 0; i < rows; ++i) {
         if (!valid(i)) continue;
         const int64_t v = type == DataType::kBool ? int64_t{column.BoolValues()[begin + i] != 0}
@@ -139,7 +166,7 @@ EncodedChunk EncodeChunk(const Column& column, int64_t begin, int64_t rows, int 
     }
     case DataType::kFloat64: {
       const double* data = column.Float64Values().data();
-      pieces.push_back(values_piece(data));
+      sections.push_back(values_piece(data));
       for (int64_t i = 0; i < rows; ++i) {
         const double v = data[begin + i];
         if (!valid(i) || std::isnan(v)) continue;
@@ -156,17 +183,13 @@ EncodedChunk EncodeChunk(const Column& column, int64_t begin, int64_t rows, int 
     case DataType::kString: {
       const int64_t* offsets = column.StringOffsets().data() + begin;
       const char* data = column.StringData().data();
-      values.resize(static_cast<size_t>(rows * 8));
-      int64_t* lengths = reinterpret_cast<int64_t*>(values.data());
       bool contiguous = true;  // no bytes under nulls: the data can be viewed
       for (int64_t i = 0; i < rows; ++i) {
         const int64_t length = offsets[i + 1] - offsets[i];
         if (!valid(i)) {
-          lengths[i] = 0;
           contiguous = contiguous && length == 0;
           continue;
         }
-        lengths[i] = length;
         chunk.string_bytes += length;
         const std::string_view v(data + offsets[i], static_cast<size_t>(length));
         if (!chunk.has_minmax) {
@@ -177,22 +200,57 @@ EncodedChunk EncodeChunk(const Column& column, int64_t begin, int64_t rows, int 
           chunk.max_string = std::max(chunk.max_string, v);
         }
       }
-      pieces.push_back(values);
-      if (contiguous) {
-        pieces.emplace_back(data + offsets[0], static_cast<size_t>(offsets[rows] - offsets[0]));
+      if (plain && contiguous && offsets[0] == 0) {
+        // The column's own offsets, as they are.
+        sections.emplace_back(reinterpret_cast<const char*>(offsets),
+                              static_cast<size_t>((rows + 1) * 8));
       } else {
+        // Lengths (zstd) or offsets from 0 (plain), nulls as empty.
+        std::string& values = chunk.Own();
+        values.resize(static_cast<size_t>((rows + (plain ? 1 : 0)) * 8));
+        int64_t* out = reinterpret_cast<int64_t*>(values.data());
+        int64_t end = 0;
+        if (plain) *out++ = 0;
+        for (int64_t i = 0; i < rows; ++i) {
+          const int64_t length = valid(i) ? offsets[i + 1] - offsets[i] : 0;
+          end += length;
+          out[i] = plain ? end : length;
+        }
+        sections.push_back(values);
+      }
+      if (contiguous) {
+        sections.emplace_back(data + offsets[0], static_cast<size_t>(offsets[rows] - offsets[0]));
+      } else {
+        std::string& strings = chunk.Own();
         strings.reserve(static_cast<size_t>(chunk.string_bytes));
         for (int64_t i = 0; i < rows; ++i) {
-          if (valid(i)) strings.append(data + offsets[i], static_cast<size_t>(lengths[i]));
+          if (valid(i)) {
+            strings.append(data + offsets[i], static_cast<size_t>(offsets[i + 1] - offsets[i]));
+          }
         }
-        pieces.push_back(strings);
+        sections.push_back(strings);
       }
       break;
     }
   }
-  chunk.status = CompressSections(pieces, level, &chunk.bytes);
-  chunk.crc = static_cast<uint32_t>(
-      crc32_z(0, reinterpret_cast<const Bytef*>(chunk.bytes.data()), chunk.bytes.size()));
+  if (plain) {
+    // Every section starts aligned (an empty string section still has its
+    // place, so the layout depends only on the footer's counts).
+    for (std::string_view section : sections) {
+      chunk.Add(section);
+      chunk.Pad();
+    }
+  } else {
+    std::string& compressed = chunk.Own();
+    chunk.status = CompressSections(sections, options.zstd_level, &compressed);
+    chunk.Add(compressed);
+    chunk.Pad();
+  }
+  XXH3_state_t* state = XXH3_createState();
+  XXH3_64bits_reset(state);
+  for (std::string_view piece : chunk.pieces) XXH3_64bits_update(state, piece.data(), piece.size());
+  chunk.checksum = XXH3_64bits_digest(state);
+  XXH3_freeState(state);
   return chunk;
 }
 
@@ -216,14 +274,19 @@ struct EncodedFile {
 };
 
 Status Encode(const Table& table, const NativeWriteOptions& options, EncodedFile* file) {
-  if (options.row_group_rows < 1) {
+  if (options.row_group_rows < 0) {
     return absl::InvalidArgumentError(absl::StrCat(
-        "native file: row_group_rows must be at least 1, got ", options.row_group_rows));
+        "native file: row_group_rows must be at least 1 (or 0 for the default), got ",
+        options.row_group_rows));
   }
   if (options.zstd_level < ZSTD_minCLevel() || options.zstd_level > ZSTD_maxCLevel()) {
     return absl::InvalidArgumentError(absl::StrCat("native file: zstd_level must be in [",
                                                    ZSTD_minCLevel(), ", ", ZSTD_maxCLevel(),
                                                    "], got ", options.zstd_level));
+  }
+  if (options.compression != NativeCompression::kZstd &&
+      options.compression != NativeCompression::kNone) {
+    return absl::InvalidArgumentError("native file: unknown compression");
   }
   if (options.num_threads < 0) {
     return absl::InvalidArgumentError(
@@ -232,7 +295,11 @@ Status Encode(const Table& table, const NativeWriteOptions& options, EncodedFile
   const Schema& schema = table.schema();
   const int num_columns = table.num_columns();
   const int64_t num_rows = table.num_rows();
-  const int64_t rgr = options.row_group_rows;
+  // By default plain files keep each column in one chunk (usable in place).
+  const int64_t rgr = options.row_group_rows > 0 ? options.row_group_rows
+                      : options.compression == NativeCompression::kNone
+                          ? std::max<int64_t>(num_rows, 1)
+                          : int64_t{1} << 20;
   const int64_t groups = (num_rows + rgr - 1) / rgr;
 
   file->chunks.resize(static_cast<size_t>(num_columns * groups));
@@ -241,8 +308,7 @@ Status Encode(const Table& table, const NativeWriteOptions& options, EncodedFile
     const int c = static_cast<int>(i / groups);
     const int64_t g = i % groups;
     const int64_t begin = g * rgr;
-    file->chunks[i] =
-        EncodeChunk(table.column(c), begin, std::min(rgr, num_rows - begin), options.zstd_level);
+    file->chunks[i] = EncodeChunk(table.column(c), begin, std::min(rgr, num_rows - begin), options);
   });
   for (int64_t i = 0; i < static_cast<int64_t>(file->chunks.size()); ++i) {
     const Status& status = file->chunks[i].status;
@@ -252,8 +318,11 @@ Status Encode(const Table& table, const NativeWriteOptions& options, EncodedFile
     }
   }
 
+  // The header, padded so that the first chunk starts aligned.
   file->header.append(kMagic);
   PutU32(file->header, kFormatVersion);
+  file->header.resize(static_cast<size_t>(native_internal::AlignUp(native_internal::kHeaderBytes)),
+                      '\0');
 
   std::string& footer = file->tail;
   PutU32(footer, static_cast<uint32_t>(num_columns));
@@ -264,14 +333,15 @@ Status Encode(const Table& table, const NativeWriteOptions& options, EncodedFile
   }
   PutI64(footer, num_rows);
   PutI64(footer, rgr);
-  uint64_t offset = native_internal::kHeaderBytes;
+  uint64_t offset = file->header.size();
   for (const EncodedChunk& chunk : file->chunks) {
     PutU64(footer, offset);
-    PutU64(footer, chunk.bytes.size());
-    PutU32(footer, chunk.crc);
+    PutU64(footer, chunk.stored_bytes);
+    PutU64(footer, chunk.checksum);
     PutI64(footer, chunk.null_count);
     PutI64(footer, chunk.string_bytes);
-    offset += chunk.bytes.size();
+    PutU8(footer, chunk.codec);
+    offset += chunk.stored_bytes;
   }
   for (int c = 0; c < num_columns; ++c) {
     const EncodedChunk* first = file->chunks.data() + c * groups;
@@ -327,17 +397,28 @@ Status Encode(const Table& table, const NativeWriteOptions& options, EncodedFile
 
 }  // namespace
 
+StatusOr<NativeCompression> ParseNativeCompression(std::string_view name) {
+  if (name == "zstd") return NativeCompression::kZstd;
+  if (name == "none") return NativeCompression::kNone;
+  return absl::InvalidArgumentError(absl::StrCat("unknown native file compression '",
+                                                 std::string(name), "': use zstd or none"));
+}
+
+const char* NativeCompressionName(NativeCompression compression) {
+  return compression == NativeCompression::kNone ? "none" : "zstd";
+}
+
 StatusOr<std::string> EncodeNativeFile(const Table& table, const NativeWriteOptions& options) {
   EncodedFile file;
   KEEL_RETURN_IF_ERROR(Encode(table, options, &file));
   size_t total = file.header.size() + file.tail.size();
-  for (const EncodedChunk& chunk : file.chunks) total += chunk.bytes.size();
+  for (const EncodedChunk& chunk : file.chunks) total += static_cast<size_t>(chunk.stored_bytes);
   std::string out;
   out.reserve(total);
   out += file.header;
   for (EncodedChunk& chunk : file.chunks) {
-    out += chunk.bytes;
-    std::string().swap(chunk.bytes);
+    for (std::string_view piece : chunk.pieces) out += piece;
+    chunk.owned.clear();
   }
   out += file.tail;
   return out;
@@ -349,7 +430,9 @@ Status WriteNativeFile(const Table& table, const std::string& path,
   KEEL_RETURN_IF_ERROR(Annotate(Encode(table, options, &file), path));
   KEEL_ASSIGN_OR_RETURN(AtomicFileWriter writer, AtomicFileWriter::Create(path));
   KEEL_RETURN_IF_ERROR(writer.Append(file.header));
-  for (const EncodedChunk& chunk : file.chunks) KEEL_RETURN_IF_ERROR(writer.Append(chunk.bytes));
+  for (const EncodedChunk& chunk : file.chunks) {
+    for (std::string_view piece : chunk.pieces) KEEL_RETURN_IF_ERROR(writer.Append(piece));
+  }
   KEEL_RETURN_IF_ERROR(writer.Append(file.tail));
   return writer.Commit();
 }
