@@ -68,6 +68,13 @@ std::vector<SettingSpec> BuildSettings() {
                .default_value = "60000",
                .help = "Give up on an S3 request that moves no byte for this long (ms)",
                .min = 1});
+  s.push_back({.key = "storage.table_compression",
+               .type = SettingType::kEnum,
+               .default_value = "auto",
+               .help = "How the lake stores parsed tables: none (read back zero-copy through a "
+                       "memory map; as big as the table in memory), zstd (4-5x smaller, reads "
+                       "decompress), auto (none on file://, zstd on s3://)",
+               .choices = {"auto", "none", "zstd"}});
   s.push_back({.key = "registry.uri",
                .default_value = "sqlite://.keel/keel.db",
                .help = "Metadata registry: sqlite://PATH or postgresql://USER@HOST:PORT/DB",

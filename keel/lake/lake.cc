@@ -182,9 +182,15 @@ StatusOr<std::unique_ptr<Lake>> Lake::Open(const Workspace& workspace) {
                         ObjectStoreRegistry::Builtins().Open(
                             workspace.StorageUri(), OptionsFromConfig(workspace.config())));
   KEEL_ASSIGN_OR_RETURN(std::unique_ptr<MetadataStore> registry, OpenMetadataStore(workspace));
-  return std::make_unique<Lake>(std::move(store), std::move(registry),
-                                workspace.state_dir() + "/tmp",
-                                OptionsFromConfig(workspace.config()));
+  auto lake = std::make_unique<Lake>(std::move(store), std::move(registry),
+                                     workspace.state_dir() + "/tmp",
+                                     OptionsFromConfig(workspace.config()));
+  const std::string& compression = workspace.config().GetString("storage.table_compression");
+  if (compression != "auto") {
+    KEEL_ASSIGN_OR_RETURN(NativeCompression chosen, ParseNativeCompression(compression));
+    lake->set_table_compression(chosen);
+  }
+  return lake;
 }
 
 Lake::Lake(std::unique_ptr<ObjectStore> store, std::unique_ptr<MetadataStore> registry,
@@ -192,7 +198,12 @@ Lake::Lake(std::unique_ptr<ObjectStore> store, std::unique_ptr<MetadataStore> re
     : store_(std::move(store)),
       registry_(std::move(registry)),
       temp_dir_(std::move(temp_dir)),
-      source_options_(std::move(source_options)) {}
+      source_options_(std::move(source_options)) {
+  // Plain tables pay off where they can be memory-mapped.
+  StatusOr<std::optional<std::string>> local = store_->LocalFilePath("table.kcol");
+  table_compression_ = local.ok() && local->has_value() ? NativeCompression::kNone
+                                                        : NativeCompression::kZstd;
+}
 
 StatusOr<IngestResult> Lake::Ingest(std::string_view source, std::string_view name,
                                     const IngestOptions& options) {
@@ -280,8 +291,7 @@ StatusOr<IngestResult> Lake::Ingest(std::string_view source, std::string_view na
   v.source = std::string(source);
   const auto put_raw = [&](const std::string& key) { return store_->PutFile(key, local_path); };
   KEEL_ASSIGN_OR_RETURN(IngestResult result,
-                        WriteVersion(std::move(v), table, file_name, put_raw, options.partition_by,
-                                     /*encoded_table=*/nullptr));
+                        WriteVersion(std::move(v), table, file_name, put_raw, options.partition_by));
   progress.Set(size);
   progress.Finish();
   return result;
@@ -296,11 +306,11 @@ StatusOr<IngestResult> Lake::IngestTable(const Table& table, const TableSource& 
   }
   Progress progress(absl::StrCat("ingest ", std::string(name)), table.num_rows(), "rows",
                     options.progress);
-  KEEL_ASSIGN_OR_RETURN(std::string encoded, EncodeTableObject(table));
+  KEEL_ASSIGN_OR_RETURN(std::string table_sha256, TableObjectSha256(table, table_compression_));
   DatasetVersionRecord v;
   v.dataset = std::string(name);
   v.format = source.format;
-  v.parse_options_json = json{{"table_sha256", Sha256Hex(encoded)}}.dump();
+  v.parse_options_json = json{{"table_sha256", table_sha256}}.dump();
   v.raw_sha256 = Sha256Hex(source.raw_bytes);
   v.raw_size_bytes = static_cast<int64_t>(source.raw_bytes.size());
   v.version = VersionId(v, options.partition_by);
@@ -313,7 +323,7 @@ StatusOr<IngestResult> Lake::IngestTable(const Table& table, const TableSource& 
   v.source = source.source;
   const auto put_raw = [&](const std::string& key) { return store_->Put(key, source.raw_bytes); };
   KEEL_ASSIGN_OR_RETURN(IngestResult result, WriteVersion(std::move(v), table, source.raw_name,
-                                                          put_raw, options.partition_by, &encoded));
+                                                          put_raw, options.partition_by));
   progress.Set(table.num_rows());
   progress.Finish();
   return result;
@@ -333,8 +343,7 @@ StatusOr<std::optional<IngestResult>> Lake::FindRecorded(const DatasetVersionRec
 StatusOr<IngestResult> Lake::WriteVersion(DatasetVersionRecord v, const Table& table,
                                           std::string_view raw_name,
                                           const std::function<Status(const std::string&)>& put_raw,
-                                          const std::string& partition_by,
-                                          const std::string* encoded_table) {
+                                          const std::string& partition_by) {
   const std::string prefix = absl::StrCat("datasets/", v.dataset, "/", v.version, "/");
   v.raw_keys = {absl::StrCat(prefix, "raw/", std::string(raw_name))};
   std::vector<Partition> partitions;
@@ -347,12 +356,12 @@ StatusOr<IngestResult> Lake::WriteVersion(DatasetVersionRecord v, const Table& t
   }
   KEEL_RETURN_IF_ERROR(put_raw(v.raw_keys[0]));
   if (v.partition_column.empty()) {
-    KEEL_RETURN_IF_ERROR(encoded_table != nullptr ? store_->Put(v.table_key, *encoded_table)
-                                                  : PutTableObject(*store_, v.table_key, table));
+    KEEL_RETURN_IF_ERROR(PutTableObject(*store_, v.table_key, table, table_compression_));
   }
   for (const Partition& part : partitions) {
-    KEEL_RETURN_IF_ERROR(PutTableObject(
-        *store_, absl::StrCat(v.table_key, "/", part.path_segment, "/part.kcol"), part.table));
+    KEEL_RETURN_IF_ERROR(
+        PutTableObject(*store_, absl::StrCat(v.table_key, "/", part.path_segment, "/part.kcol"),
+                       part.table, table_compression_));
   }
 
   IngestResult result;

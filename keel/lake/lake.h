@@ -29,6 +29,7 @@
 #include "keel/storage/object_store.h"
 #include "keel/table/csv_reader.h"
 #include "keel/table/schema.h"
+#include "keel/table/native_file.h"
 #include "keel/table/table.h"
 
 namespace keel {
@@ -115,7 +116,8 @@ class Lake {
   // `source` standing for the file: raw/<source.raw_name> holds
   // source.raw_bytes and table.kcol (or the partitions) the table. Version
   // id = SHA-256 of "keel-dataset-version-1\n" + sha256(raw bytes) + "\n" +
-  // format + "\n" + {"table_sha256": SHA-256 of the table's native file}
+  // format + "\n" + {"table_sha256": SHA-256 of the table's native file,
+  // in table_compression()}
   // (that JSON is the version's parse_options_json) + the partition column:
   // the same rows from the same query and source are `unchanged`. Of
   // `options`, only partition_by and progress apply. Same order and
@@ -141,24 +143,29 @@ class Lake {
   ObjectStore& store() { return *store_; }
   MetadataStore& registry() { return *registry_; }
 
+  // How new versions store their parsed table (storage.table_compression):
+  // by default plain on a local store (read back zero-copy through a memory
+  // map) and zstd on a remote one (fewer bytes over the network).
+  NativeCompression table_compression() const { return table_compression_; }
+  void set_table_compression(NativeCompression compression) { table_compression_ = compression; }
+
  private:
   Status DatasetNotFound(std::string_view name);
   // `v` as already recorded (with its schema, `unchanged` set), or nullopt.
   StatusOr<std::optional<IngestResult>> FindRecorded(const DatasetVersionRecord& v);
   // The write path of every ingest: fills `v`'s keys, puts the raw object
-  // with `put_raw(key)`, the table (whole, from `encoded_table` when given,
-  // or one file per partition), then records `v` in one registry
-  // transaction.
+  // with `put_raw(key)`, the table (whole, or one file per partition),
+  // then records `v` in one registry transaction.
   StatusOr<IngestResult> WriteVersion(DatasetVersionRecord v, const Table& table,
                                       std::string_view raw_name,
                                       const std::function<Status(const std::string&)>& put_raw,
-                                      const std::string& partition_by,
-                                      const std::string* encoded_table);
+                                      const std::string& partition_by);
 
   std::unique_ptr<ObjectStore> store_;
   std::unique_ptr<MetadataStore> registry_;
   std::string temp_dir_;
   ObjectStoreOptions source_options_;
+  NativeCompression table_compression_ = NativeCompression::kZstd;
 };
 
 // The schema as JSON text, [{"name":..,"type":..,"nullable":..}, ...], and

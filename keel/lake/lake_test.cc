@@ -219,6 +219,43 @@ TEST_F(LakeTest, AFailedWriteLeavesThePreviousLatest) {
   EXPECT_EQ(lake_->Resolve("txns")->version, first->version.version);
 }
 
+// A local lake stores tables plain (read back zero-copy) unless keel.yaml
+// asks for zstd; the stored object is exactly the native file's encoding.
+TEST_F(LakeTest, TableCompressionFollowsTheSetting) {
+  EXPECT_EQ(lake_->table_compression(), NativeCompression::kNone);
+  const std::string path = Write("txns.csv", kCsv);
+  auto plain = lake_->Ingest(path, "txns", {});
+  ASSERT_TRUE(plain.ok()) << plain.status();
+  auto table = ReadCsv(path);
+  ASSERT_TRUE(table.ok());
+  EXPECT_EQ(*lake_->store().Get(plain->version.table_key),
+            *EncodeNativeFile(*table, {.compression = NativeCompression::kNone}));
+
+  std::string yaml = *ReadFile(dir_.path() + "/ws/keel.yaml");
+  yaml += "\nstorage:\n  table_compression: zstd\n";
+  ASSERT_TRUE(WriteFileAtomic(dir_.path() + "/ws/keel.yaml", yaml).ok());
+  auto ws = Workspace::Open(dir_.path() + "/ws", {});
+  ASSERT_TRUE(ws.ok()) << ws.status();
+  auto lake = Lake::Open(*ws);
+  ASSERT_TRUE(lake.ok()) << lake.status();
+  EXPECT_EQ((*lake)->table_compression(), NativeCompression::kZstd);
+  auto packed = (*lake)->Ingest(path, "packed", {});
+  ASSERT_TRUE(packed.ok()) << packed.status();
+  EXPECT_EQ(*(*lake)->store().Get(packed->version.table_key), *EncodeNativeFile(*table, {}));
+  // Both read back the same table.
+  EXPECT_TRUE((*lake)->ReadTable(packed->version)->Equals(*table));
+  EXPECT_TRUE(lake_->ReadTable(plain->version)->Equals(*table));
+
+  // A table made elsewhere is named by the hash of what is stored.
+  TableSource source{.format = "sqlite", .source = "sqlite://x.db", .raw_name = "q.sql",
+                     .raw_bytes = "SELECT 1"};
+  auto made = lake_->IngestTable(*table, source, "made", {});
+  ASSERT_TRUE(made.ok()) << made.status();
+  EXPECT_THAT(made->version.parse_options_json,
+              HasSubstr(Sha256Hex(*EncodeNativeFile(*table, {.compression =
+                                                                 NativeCompression::kNone}))));
+}
+
 TEST_F(LakeTest, IngestsAFileUri) {
   auto r = lake_->Ingest("file://" + Write("u.csv", kCsv), "txns", {});
   ASSERT_TRUE(r.ok()) << r.status();

@@ -332,7 +332,7 @@ StatusOr<IngestResult> IngestObjects(Lake& lake, std::string_view source, std::s
   }
   KEEL_ASSIGN_OR_RETURN(Table table, ListingTable(entries));
   v.table_key = absl::StrCat("datasets/", v.dataset, "/", v.version, "/table.kcol");
-  KEEL_RETURN_IF_ERROR(PutTableObject(lake.store(), v.table_key, table));
+  KEEL_RETURN_IF_ERROR(PutTableObject(lake.store(), v.table_key, table, lake.table_compression()));
 
   v.created_at_us = NowMicros();
   v.source = std::string(source);

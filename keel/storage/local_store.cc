@@ -131,6 +131,12 @@ StatusOr<std::string> LocalStore::PathFor(const std::string& key) const {
   return absl::StrCat(root_, "/", key);
 }
 
+StatusOr<std::optional<std::string>> LocalStore::LocalFilePathImpl(const std::string& key,
+                                                                   bool for_write) {
+  if (for_write) return PrepareWrite(key);
+  return PathFor(key);
+}
+
 StatusOr<std::string> LocalStore::PrepareWrite(const std::string& key) const {
   KEEL_ASSIGN_OR_RETURN(std::string path, PathFor(key));
   const std::filesystem::path parent = std::filesystem::path(path).parent_path();

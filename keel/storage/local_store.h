@@ -44,6 +44,8 @@ class LocalStore final : public ObjectStore {
   StatusOr<ObjectInfo> StatImpl(const std::string& key) override;
   Status DeleteImpl(const std::string& key) override;
   StatusOr<std::vector<ObjectInfo>> ListImpl(const std::string& prefix) override;
+  StatusOr<std::optional<std::string>> LocalFilePathImpl(const std::string& key,
+                                                         bool for_write) override;
 
   // <root>/<key>, after refusing temp-file-like keys.
   StatusOr<std::string> PathFor(const std::string& key) const;

@@ -154,6 +154,14 @@ StatusOr<ObjectInfo> ObjectStore::Stat(std::string_view key) {
   return info;
 }
 
+StatusOr<std::optional<std::string>> ObjectStore::LocalFilePath(std::string_view key,
+                                                                bool for_write) {
+  KEEL_RETURN_IF_ERROR(Annotate(ValidateObjectKey(key), root_uri_));
+  StatusOr<std::optional<std::string>> path = LocalFilePathImpl(std::string(key), for_write);
+  if (!path.ok()) return Annotate(path.status(), Uri(key));
+  return path;
+}
+
 StatusOr<bool> ObjectStore::Exists(std::string_view key) {
   StatusOr<ObjectInfo> info = Stat(key);
   if (info.ok()) return true;

@@ -12,6 +12,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -142,6 +143,15 @@ class ObjectStore {
   // Pages are fetched internally.
   StatusOr<std::vector<ObjectInfo>> List(std::string_view prefix = "");
 
+  // The file that holds `key` when the store is a folder on the local disk
+  // (file://), nullopt for a remote store. With `for_write`, the file's
+  // parent folders are created. Lets a caller memory-map an object, or
+  // stream one in with its own atomic writer (temporary file, fsync,
+  // rename: keel/base/files.h AtomicFileWriter) rather than build it in
+  // memory for Put. Stores that wrap another (ForwardingObjectStore) answer
+  // nullopt, so that every access goes through them.
+  StatusOr<std::optional<std::string>> LocalFilePath(std::string_view key, bool for_write = false);
+
  protected:
   explicit ObjectStore(std::string root_uri);
 
@@ -157,6 +167,10 @@ class ObjectStore {
   virtual StatusOr<ObjectInfo> StatImpl(const std::string& key) = 0;
   virtual Status DeleteImpl(const std::string& key) = 0;
   virtual StatusOr<std::vector<ObjectInfo>> ListImpl(const std::string& prefix) = 0;
+  virtual StatusOr<std::optional<std::string>> LocalFilePathImpl(const std::string& key,
+                                                                 bool for_write) {
+    return std::nullopt;
+  }
 
  private:
   const std::string root_uri_;

@@ -11,6 +11,7 @@
 #define KEEL_TABLE_NATIVE_FILE_H_
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -64,6 +65,12 @@ struct ColumnStatistics {
 // Encodes `table` as a native file in memory. Deterministic: the same table
 // and options give the same bytes (the lake names versions by content hash).
 StatusOr<std::string> EncodeNativeFile(const Table& table, const NativeWriteOptions& options = {});
+
+// The same bytes handed to `sink` piece by piece, in order, without the
+// whole file in memory (plain chunks are views of the table's buffers).
+// Stops at the first error `sink` returns.
+Status EncodeNativeFileTo(const Table& table, const NativeWriteOptions& options,
+                          const std::function<Status(std::string_view)>& sink);
 
 // Writes `table` to `path` atomically (AtomicFileWriter).
 Status WriteNativeFile(const Table& table, const std::string& path,

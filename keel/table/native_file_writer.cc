@@ -8,6 +8,7 @@
 #include <bit>
 #include <cmath>
 #include <cstring>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -408,32 +409,34 @@ const char* NativeCompressionName(NativeCompression compression) {
   return compression == NativeCompression::kNone ? "none" : "zstd";
 }
 
-StatusOr<std::string> EncodeNativeFile(const Table& table, const NativeWriteOptions& options) {
+Status EncodeNativeFileTo(const Table& table, const NativeWriteOptions& options,
+                          const std::function<Status(std::string_view)>& sink) {
   EncodedFile file;
   KEEL_RETURN_IF_ERROR(Encode(table, options, &file));
-  size_t total = file.header.size() + file.tail.size();
-  for (const EncodedChunk& chunk : file.chunks) total += static_cast<size_t>(chunk.stored_bytes);
-  std::string out;
-  out.reserve(total);
-  out += file.header;
+  KEEL_RETURN_IF_ERROR(sink(file.header));
   for (EncodedChunk& chunk : file.chunks) {
-    for (std::string_view piece : chunk.pieces) out += piece;
-    chunk.owned.clear();
+    for (std::string_view piece : chunk.pieces) KEEL_RETURN_IF_ERROR(sink(piece));
+    chunk.owned.clear();  // copies and compressed bytes go as soon as written
   }
-  out += file.tail;
+  return sink(file.tail);
+}
+
+StatusOr<std::string> EncodeNativeFile(const Table& table, const NativeWriteOptions& options) {
+  std::string out;
+  KEEL_RETURN_IF_ERROR(EncodeNativeFileTo(table, options, [&](std::string_view bytes) {
+    out.append(bytes);
+    return absl::OkStatus();
+  }));
   return out;
 }
 
 Status WriteNativeFile(const Table& table, const std::string& path,
                        const NativeWriteOptions& options) {
-  EncodedFile file;
-  KEEL_RETURN_IF_ERROR(Annotate(Encode(table, options, &file), path));
   KEEL_ASSIGN_OR_RETURN(AtomicFileWriter writer, AtomicFileWriter::Create(path));
-  KEEL_RETURN_IF_ERROR(writer.Append(file.header));
-  for (const EncodedChunk& chunk : file.chunks) {
-    for (std::string_view piece : chunk.pieces) KEEL_RETURN_IF_ERROR(writer.Append(piece));
-  }
-  KEEL_RETURN_IF_ERROR(writer.Append(file.tail));
+  KEEL_RETURN_IF_ERROR(Annotate(
+      EncodeNativeFileTo(table, options,
+                         [&](std::string_view bytes) { return writer.Append(bytes); }),
+      path));
   return writer.Commit();
 }
 
