@@ -28,4 +28,20 @@ Status CheckYamlKeys(const YAML::Node& map, const std::vector<std::string>& allo
   return absl::OkStatus();
 }
 
+StatusOr<std::optional<bool>> YamlBool(const YAML::Node& map, std::string_view key,
+                                       std::string_view label,
+                                       const std::function<std::string(const YAML::Node&)>& where) {
+  const YAML::Node value = map[std::string(key)];
+  if (!value || value.IsNull()) return std::optional<bool>();
+  if (value.IsScalar()) {
+    const std::string& text = value.Scalar();
+    if (text == "true" || text == "True" || text == "TRUE") return std::optional<bool>(true);
+    if (text == "false" || text == "False" || text == "FALSE") return std::optional<bool>(false);
+  }
+  return absl::InvalidArgumentError(absl::StrCat(
+      where(value), ": ", std::string(label), std::string(key), ": expected true or false, found '",
+      value.IsScalar() ? value.Scalar() : std::string(value.IsSequence() ? "a list" : "a mapping"),
+      "'"));
+}
+
 }  // namespace keel

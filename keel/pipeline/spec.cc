@@ -155,12 +155,10 @@ class Parser {
         return Error(after, absl::StrCat(label, "after: expected a step name or a list of them"));
       }
     }
-    if (const YAML::Node cache = node["cache"]; cache && !cache.IsNull()) {
-      if (!cache.IsScalar() || (cache.Scalar() != "true" && cache.Scalar() != "false")) {
-        return Error(cache, absl::StrCat(label, "cache: expected true or false"));
-      }
-      step.cache = cache.Scalar() == "true";
-    }
+    KEEL_ASSIGN_OR_RETURN(const std::optional<bool> cache,
+                          YamlBool(node, "cache", label,
+                                   [this](const YAML::Node& n) { return spec_.Where(MarkOf(n)); }));
+    if (cache) step.cache = *cache;
     return step;
   }
 
