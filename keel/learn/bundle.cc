@@ -207,8 +207,32 @@ StatusOr<std::string> Bundle::Save() const {
 
 StatusOr<Matrix> Bundle::Features(const Table& raw) const {
   if (!pipeline_.has_value()) return MatrixFromTable(raw, manifest_.features);
+  if (pipeline_->has_sparse_outputs()) {
+    return absl::FailedPreconditionError(
+        "this model takes sparse features (its pipeline has steps with output: sparse); "
+        "dense feature matrices (explanations, --explain) are not available for it");
+  }
   KEEL_ASSIGN_OR_RETURN(Table transformed, pipeline_->Transform(raw));
   return MatrixFromTable(transformed, manifest_.features);
+}
+
+StatusOr<transform::SparseMatrix> Bundle::SparseFeatures(const Table& raw) const {
+  if (!pipeline_.has_value() || !pipeline_->has_sparse_outputs()) {
+    return absl::FailedPreconditionError("this model takes dense features (use Features)");
+  }
+  return pipeline_->TransformSparse(raw);
+}
+
+StatusOr<Matrix> Bundle::Scores(const Table& raw) const {
+  Matrix scores;
+  if (pipeline_.has_value() && pipeline_->has_sparse_outputs()) {
+    KEEL_ASSIGN_OR_RETURN(transform::SparseMatrix x, SparseFeatures(raw));
+    KEEL_RETURN_IF_ERROR(model_->PredictSparse(x, &scores));
+    return scores;
+  }
+  KEEL_ASSIGN_OR_RETURN(Matrix x, Features(raw));
+  KEEL_RETURN_IF_ERROR(model_->Predict(x, &scores));
+  return scores;
 }
 
 Schema Bundle::OutputSchema() const {
@@ -281,9 +305,7 @@ StatusOr<Table> Bundle::ScoresToTable(const Matrix& scores) const {
 }
 
 StatusOr<Table> Bundle::Predict(const Table& raw) const {
-  KEEL_ASSIGN_OR_RETURN(Matrix x, Features(raw));
-  Matrix scores;
-  KEEL_RETURN_IF_ERROR(model_->Predict(x, &scores));
+  KEEL_ASSIGN_OR_RETURN(Matrix scores, Scores(raw));
   return ScoresToTable(scores);
 }
 

@@ -103,8 +103,16 @@ class Bundle {
 
   // Raw rows to the model's feature matrix: the pipeline (if any), then the
   // feature columns. Errors: InvalidArgument/NotFound naming a missing or
-  // mistyped column, or a value the pipeline refuses.
+  // mistyped column, or a value the pipeline refuses; FailedPrecondition
+  // when the pipeline has sparse outputs (use Scores or SparseFeatures).
   StatusOr<Matrix> Features(const Table& raw) const;
+  // The pipeline's CSR output (FittedPipeline::TransformSparse) for a
+  // bundle whose pipeline has sparse outputs. Errors: as Features, and
+  // FailedPrecondition for a bundle without sparse outputs.
+  StatusOr<transform::SparseMatrix> SparseFeatures(const Table& raw) const;
+  // The model's scores for raw rows, through the dense or the sparse path
+  // as the pipeline was trained. Errors: as Features and Model::Predict.
+  StatusOr<Matrix> Scores(const Table& raw) const;
 
   // The columns Predict returns, by task:
   //   binary       prediction (the label, typed like the target), probability

@@ -42,6 +42,18 @@ void LearnerRegistry::Register(std::unique_ptr<Learner> learner) {
   learners_[std::move(name)] = std::move(learner);
 }
 
+Status SparseNotSupported(std::string_view name) {
+  return absl::InvalidArgumentError(absl::StrCat(
+      "learner '", std::string(name),
+      "' cannot take sparse features (the pipeline has steps with output: sparse); use a "
+      "learner that can (gbdt, rf) or set output: dense on those steps (small vocabularies "
+      "only)"));
+}
+
+Status Model::PredictSparse(const transform::SparseMatrix&, Matrix*) const {
+  return SparseNotSupported(learner());
+}
+
 StatusOr<const Learner*> LearnerRegistry::Find(std::string_view name) const {
   auto it = learners_.find(name);
   if (it != learners_.end()) return it->second.get();

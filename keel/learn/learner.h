@@ -24,6 +24,7 @@
 #include "keel/base/status.h"
 #include "keel/learn/matrix.h"
 #include "keel/learn/params.h"
+#include "keel/transform/sparse_matrix.h"
 
 namespace keel::learn {
 
@@ -48,12 +49,17 @@ struct TrainData {
   Task task = Task::kRegression;
   int num_classes = 0;  // kMulticlass (and 2 for kBinary)
   std::vector<std::string> feature_names;
+  // Sparse features (a pipeline with `output: sparse` steps): when set, the
+  // learner trains on this CSR matrix and `x` is unused. Only learners whose
+  // takes_sparse() is true accept it (the others: SparseNotSupported).
+  const transform::SparseMatrix* sparse = nullptr;
 };
 
 // An optional validation set for early stopping and per-round metrics.
 struct ValidData {
   const Matrix& x;
   std::span<const double> y;
+  const transform::SparseMatrix* sparse = nullptr;  // as TrainData::sparse
 };
 
 struct FitOptions {
@@ -85,6 +91,11 @@ class Model {
   // allocate; safe to call from many threads at once.
   virtual Status PredictRow(std::span<const double> x, std::span<double> out) const = 0;
 
+  // Scores a CSR matrix (x.cols() == num_features()) into `out` as Predict.
+  // A model trained on sparse input equals, row for row, PredictRow on the
+  // densified row. Default: SparseNotSupported(learner()).
+  virtual Status PredictSparse(const transform::SparseMatrix& x, Matrix* out) const;
+
   // The payload Learner::Load reads back (XGBoost's own JSON for trees, so
   // Python's xgboost loads it; a small JSON document for the others).
   virtual StatusOr<std::string> Save() const = 0;
@@ -103,6 +114,8 @@ class Learner {
   virtual std::string_view description() const = 0;
   virtual std::span<const Task> tasks() const = 0;
   virtual std::span<const ParamSpec> params() const = 0;
+  // Whether Fit takes TrainData::sparse (and its models PredictSparse).
+  virtual bool takes_sparse() const { return false; }
 
   // Errors: InvalidArgument for a task the learner does not do, empty data,
   // y of the wrong length or with labels outside 0..num_classes-1, NaN where
@@ -115,6 +128,10 @@ class Learner {
   // that does not parse.
   virtual StatusOr<std::unique_ptr<Model>> Load(std::string_view payload) const = 0;
 };
+
+// InvalidArgument: learner `name` cannot take sparse features, saying which
+// learners can and how to get dense ones (output: dense on the text steps).
+Status SparseNotSupported(std::string_view name);
 
 // Learners by name.
 class LearnerRegistry {

@@ -186,13 +186,56 @@ std::vector<double> Gather(const std::vector<double>& v, std::span<const int64_t
   return out;
 }
 
+// The model's input for some rows: dense, or sparse when the pipeline has
+// sparse outputs (then `dense` is empty).
+struct Features {
+  Matrix dense;
+  std::optional<transform::SparseMatrix> sparse;
+  int64_t rows() const { return sparse.has_value() ? sparse->rows() : dense.rows(); }
+};
+
+StatusOr<Features> FeaturesOf(const std::optional<transform::FittedPipeline>& pipeline,
+                              const Table& inputs, const std::vector<std::string>& names) {
+  Features f;
+  if (pipeline.has_value() && pipeline->has_sparse_outputs()) {
+    KEEL_ASSIGN_OR_RETURN(f.sparse, pipeline->TransformSparse(inputs));
+    return f;
+  }
+  Table transformed = inputs;
+  if (pipeline.has_value()) {
+    KEEL_ASSIGN_OR_RETURN(transformed, pipeline->Transform(inputs));
+  }
+  KEEL_ASSIGN_OR_RETURN(f.dense, MatrixFromTable(transformed, names));
+  return f;
+}
+
+// A pipeline with sparse outputs needs a learner that takes them, and all
+// its outputs as features.
+Status CheckSparseFit(const transform::FittedPipeline& pipeline, const Learner& learner,
+                      const TrainSpec& spec) {
+  std::vector<std::string> steps;
+  for (int s = 0; s < pipeline.num_steps(); ++s) {
+    if (pipeline.step(s).sparse()) steps.push_back(pipeline.step(s).Label());
+  }
+  if (!learner.takes_sparse()) {
+    return absl::InvalidArgumentError(absl::StrCat(SparseNotSupported(learner.name()).message(),
+                                                   " (sparse: ", absl::StrJoin(steps, ", "), ")"));
+  }
+  if (!spec.features.empty()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--features cannot pick columns from a pipeline with sparse outputs (",
+        absl::StrJoin(steps, ", "), "); drop the columns in the pipeline (remainder: drop)"));
+  }
+  return absl::OkStatus();
+}
+
 // One fit on `train` rows (and `valid` rows, may be empty) of `inputs` (the
 // table without its target).
 struct Fitted {
   std::optional<transform::FittedPipeline> pipeline;
   std::vector<std::string> features;
   std::unique_ptr<Model> model;
-  Matrix x_valid;
+  Features valid;
 };
 
 StatusOr<Fitted> FitOnce(const Table& inputs, const Targets& targets, Task task,
@@ -202,6 +245,7 @@ StatusOr<Fitted> FitOnce(const Table& inputs, const Targets& targets, Task task,
   Fitted fitted;
   Table train = inputs.Take(train_rows);
   Table valid = inputs.Take(valid_rows);
+  Features x_train;
   // The rows of `inputs` the model trains on: train_rows, less those the
   // pipeline drops at fit time (drop_missing's max_row_missing_rate).
   std::vector<int64_t> kept_train_rows;
@@ -219,30 +263,38 @@ StatusOr<Fitted> FitOnce(const Table& inputs, const Targets& targets, Task task,
     }
     KEEL_ASSIGN_OR_RETURN(transform::Pipeline::FitResult fit,
                           pipeline.FitTransform(train, fit_options));
+    if (fit.sparse.has_value()) {
+      KEEL_RETURN_IF_ERROR(CheckSparseFit(fit.pipeline, learner, spec));
+      x_train.sparse = std::move(fit.sparse);
+    }
     train = std::move(fit.transformed);
     if (fit.kept_rows.has_value()) {
       for (int64_t i : *fit.kept_rows) kept_train_rows.push_back(train_rows[i]);
       fit_rows = kept_train_rows;
     }
-    if (!valid_rows.empty()) {
-      KEEL_ASSIGN_OR_RETURN(valid, fit.pipeline.Transform(valid));
-    }
     fitted.pipeline = std::move(fit.pipeline);
   }
   fitted.features = spec.features.empty() ? train.schema().names() : spec.features;
-  KEEL_ASSIGN_OR_RETURN(Matrix x_train, MatrixFromTable(train, fitted.features));
+  if (x_train.sparse.has_value()) {
+    fitted.features = fitted.pipeline->output_schema().names();
+  } else {
+    KEEL_ASSIGN_OR_RETURN(x_train.dense, MatrixFromTable(train, fitted.features));
+  }
   if (!valid_rows.empty()) {
-    KEEL_ASSIGN_OR_RETURN(fitted.x_valid, MatrixFromTable(valid, fitted.features));
+    KEEL_ASSIGN_OR_RETURN(fitted.valid, FeaturesOf(fitted.pipeline, valid, fitted.features));
   }
   const std::vector<double> y_train = Gather(targets.y, fit_rows);
   const std::vector<double> y_valid = Gather(targets.y, valid_rows);
   TrainData data{
-      .x = x_train,
+      .x = x_train.dense,
       .y = IsSupervised(task) ? std::span<const double>(y_train) : std::span<const double>(),
       .task = task,
       .num_classes = targets.num_classes,
-      .feature_names = fitted.features};
-  ValidData valid_data{.x = fitted.x_valid, .y = y_valid};
+      .feature_names = fitted.features,
+      .sparse = x_train.sparse.has_value() ? &*x_train.sparse : nullptr};
+  ValidData valid_data{.x = fitted.valid.dense,
+                       .y = y_valid,
+                       .sparse = fitted.valid.sparse.has_value() ? &*fitted.valid.sparse : nullptr};
   FitOptions options{.seed = spec.seed, .threads = spec.threads};
   if (!valid_rows.empty() && IsSupervised(task)) options.valid = &valid_data;
   if (report_iterations) options.on_iteration = spec.on_iteration;
@@ -251,15 +303,20 @@ StatusOr<Fitted> FitOnce(const Table& inputs, const Targets& targets, Task task,
 }
 
 // The task's metrics for `model` on x against y.
-StatusOr<std::map<std::string, double>> Score(const Model& model, const Matrix& x,
+StatusOr<std::map<std::string, double>> Score(const Model& model, const Features& features,
                                               std::span<const double> y, Task task,
                                               int num_classes) {
   Matrix scores;
-  KEEL_RETURN_IF_ERROR(model.Predict(x, &scores));
+  if (features.sparse.has_value()) {
+    KEEL_RETURN_IF_ERROR(model.PredictSparse(*features.sparse, &scores));
+  } else {
+    KEEL_RETURN_IF_ERROR(model.Predict(features.dense, &scores));
+  }
+  const Matrix& x = features.dense;
   if (IsClassification(task)) return EvaluateClassifier(y, scores, num_classes);
   if (task == Task::kRegression) return EvaluateRegressor(y, scores);
   std::map<std::string, double> metrics;
-  if (task == Task::kClustering && x.rows() >= 3) {
+  if (task == Task::kClustering && !features.sparse.has_value() && x.rows() >= 3) {
     // The silhouette is quadratic: score at most 2,000 rows.
     const int64_t n = std::min<int64_t>(x.rows(), 2000);
     std::vector<double> labels(static_cast<size_t>(n));
@@ -305,14 +362,10 @@ StatusOr<TrainOutcome> Train(const Table& table, const TrainSpec& spec) {
   outcome.valid_rows = static_cast<int64_t>(split.test.size());
   if (spec.valid_fraction > 0) {
     KEEL_ASSIGN_OR_RETURN(outcome.metrics,
-                          Score(*fitted.model, fitted.x_valid, Gather(targets.y, split.test), task,
+                          Score(*fitted.model, fitted.valid, Gather(targets.y, split.test), task,
                                 targets.num_classes));
   } else {
-    Table transformed = inputs;
-    if (fitted.pipeline.has_value()) {
-      KEEL_ASSIGN_OR_RETURN(transformed, fitted.pipeline->Transform(inputs));
-    }
-    KEEL_ASSIGN_OR_RETURN(Matrix x, MatrixFromTable(transformed, fitted.features));
+    KEEL_ASSIGN_OR_RETURN(Features x, FeaturesOf(fitted.pipeline, inputs, fitted.features));
     KEEL_ASSIGN_OR_RETURN(Metrics train_metrics,
                           Score(*fitted.model, x, targets.y, task, targets.num_classes));
     for (const auto& [name, value] : train_metrics) outcome.metrics["train_" + name] = value;
@@ -327,8 +380,8 @@ StatusOr<TrainOutcome> Train(const Table& table, const TrainSpec& spec) {
     for (const Split& fold : *folds) {
       KEEL_ASSIGN_OR_RETURN(Fitted f, FitOnce(inputs, targets, task, *learner, params, spec,
                                               fold.train, fold.test, /*report=*/false));
-      KEEL_ASSIGN_OR_RETURN(Metrics m, Score(*f.model, f.x_valid, Gather(targets.y, fold.test),
-                                             task, targets.num_classes));
+      KEEL_ASSIGN_OR_RETURN(Metrics m, Score(*f.model, f.valid, Gather(targets.y, fold.test), task,
+                                             targets.num_classes));
       for (const auto& [name, value] : m) values[name].push_back(value);
     }
     for (const auto& [name, v] : values) {
@@ -369,7 +422,12 @@ StatusOr<TrainOutcome> Train(const Table& table, const TrainSpec& spec) {
 
 StatusOr<std::map<std::string, double>> Evaluate(const Bundle& bundle, const Table& table) {
   const BundleManifest& m = bundle.manifest();
-  KEEL_ASSIGN_OR_RETURN(Matrix x, bundle.Features(table));
+  Features x;
+  if (bundle.pipeline() != nullptr && bundle.pipeline()->has_sparse_outputs()) {
+    KEEL_ASSIGN_OR_RETURN(x.sparse, bundle.SparseFeatures(table));
+  } else {
+    KEEL_ASSIGN_OR_RETURN(x.dense, bundle.Features(table));
+  }
   if (!IsSupervised(m.task)) {
     return Score(bundle.model(), x, {}, m.task, 0);
   }

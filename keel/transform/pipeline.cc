@@ -1,5 +1,8 @@
 #include "keel/transform/pipeline.h"
 
+#include <algorithm>
+#include <cmath>
+#include <map>
 #include <set>
 
 #include "absl/strings/str_cat.h"
@@ -11,6 +14,42 @@ namespace {
 
 constexpr char kFormat[] = "keel.transform.pipeline";
 constexpr int kVersion = 1;
+
+// The error for a step that reads an output of an earlier sparse step.
+Status ReadsSparseOutput(std::string_view reader, std::string_view column,
+                         std::string_view sparse_step) {
+  return absl::InvalidArgumentError(absl::StrCat(
+      std::string(reader), " selects '", std::string(column), "', an output of ",
+      std::string(sparse_step),
+      " (output: sparse); a sparse step's outputs go to the model as they are and no later "
+      "step may read them: exclude them from this step's columns, move this step before ",
+      std::string(sparse_step), ", or set output: dense on it"));
+}
+
+// Before fitting `t` on `current`: does its selector pick an output of an
+// earlier sparse step (`sparse`: field -> that step's label)? The selector
+// is resolved against the table as it would be with the sparse outputs.
+Status CheckNotReadingSparse(const Transform& t, const Table& current,
+                             const std::vector<std::pair<Field, std::string>>& sparse) {
+  if (sparse.empty()) return absl::OkStatus();
+  std::vector<Field> fields = current.schema().fields();
+  for (const auto& [field, step] : sparse) fields.push_back(field);
+  StatusOr<Schema> schema = Schema::Make(std::move(fields));
+  if (!schema.ok()) return absl::OkStatus();  // the fit reports the clash
+  StatusOr<std::vector<std::string>> picked = t.spec().columns.Resolve(*schema, t.spec().Label());
+  if (!picked.ok()) return absl::OkStatus();  // the fit reports it
+  std::map<std::string_view, std::string_view> owner;
+  for (const auto& [field, step] : sparse) owner.emplace(field.name, step);
+  for (const std::string& name : *picked) {
+    auto it = owner.find(name);
+    if (it != owner.end()) {
+      return ReadsSparseOutput(
+          absl::StrCat(t.spec().where.empty() ? "" : t.spec().where + ": ", t.spec().Label()), name,
+          it->second);
+    }
+  }
+  return absl::OkStatus();
+}
 
 }  // namespace
 
@@ -35,18 +74,18 @@ StatusOr<Pipeline::FitResult> Pipeline::FitTransform(const Table& table,
     y = *options.y;
     context.target_name = options.target.empty() ? "target" : options.target;
     if (y.length() != table.num_rows()) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("the target '", context.target_name, "' has ", y.length(),
-                       " values but the table has ", table.num_rows(), " rows"));
+      return absl::InvalidArgumentError(absl::StrCat("the target '", context.target_name, "' has ",
+                                                     y.length(), " values but the table has ",
+                                                     table.num_rows(), " rows"));
     }
     context.target = &y;
   } else if (!options.target.empty()) {
     const int c = table.schema().IndexOf(options.target);
     if (c < 0) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "the target column '", options.target, "' is not in the table.",
-          DidYouMean(options.target, table.schema().names()),
-          " Columns: ", absl::StrJoin(table.schema().names(), ", ")));
+      return absl::InvalidArgumentError(
+          absl::StrCat("the target column '", options.target, "' is not in the table.",
+                       DidYouMean(options.target, table.schema().names()),
+                       " Columns: ", absl::StrJoin(table.schema().names(), ", ")));
     }
     y = table.column(c);
     context.target = &y;
@@ -60,7 +99,11 @@ StatusOr<Pipeline::FitResult> Pipeline::FitTransform(const Table& table,
   std::vector<std::unique_ptr<FittedStep>> steps;
   Table current = inputs;
   std::optional<std::vector<int64_t>> kept_rows;  // rows of `table` still in `current`
+  // Per step: a sparse step's inputs (rows as `current`), else empty.
+  std::vector<Table> sparse_inputs;
+  std::vector<std::pair<Field, std::string>> sparse_outputs;  // field, step label
   for (const auto& t : transforms_) {
+    KEEL_RETURN_IF_ERROR(CheckNotReadingSparse(*t, current, sparse_outputs));
     KEEL_ASSIGN_OR_RETURN(transform::Transform::FitResult r, t->FitTransform(current, &context));
     if (r.kept_rows.has_value()) {
       const std::vector<int64_t>& kept = *r.kept_rows;
@@ -75,11 +118,22 @@ StatusOr<Pipeline::FitResult> Pipeline::FitTransform(const Table& table,
         KEEL_ASSIGN_OR_RETURN(Table labels, Table::Make({"y"}, {y}));
         y = labels.Take(kept).column(0);
       }
+      for (Table& inputs_of_step : sparse_inputs) {
+        if (inputs_of_step.num_columns() > 0) inputs_of_step = inputs_of_step.Take(kept);
+      }
       if (kept_rows.has_value()) {
         for (int64_t& row : *r.kept_rows) row = (*kept_rows)[row];
       }
       kept_rows = std::move(r.kept_rows);
     }
+    if (r.step->sparse()) {
+      for (size_t k = 0; k < r.step->inputs().size(); ++k) {
+        for (Field& f : r.step->OutputFields(static_cast<int>(k))) {
+          sparse_outputs.emplace_back(std::move(f), r.step->Label());
+        }
+      }
+    }
+    sparse_inputs.push_back(std::move(r.sparse_inputs));
     steps.push_back(std::move(r.step));
     current = std::move(r.transformed);
   }
@@ -88,8 +142,12 @@ StatusOr<Pipeline::FitResult> Pipeline::FitTransform(const Table& table,
       FittedPipeline::Build(inputs.schema(), spec_.remainder, std::move(steps),
                             std::move(context.warnings),
                             context.target != nullptr ? context.target_name : ""));
-  KEEL_ASSIGN_OR_RETURN(Table out, current.SelectColumns(fitted.output_schema().names()));
-  return FitResult{std::move(fitted), std::move(out), std::move(kept_rows)};
+  KEEL_ASSIGN_OR_RETURN(Table out, current.SelectColumns(fitted.DenseOutputNames()));
+  std::optional<SparseMatrix> sparse;
+  if (fitted.has_sparse_outputs()) {
+    KEEL_ASSIGN_OR_RETURN(sparse, fitted.AssembleSparse(out, sparse_inputs));
+  }
+  return FitResult{std::move(fitted), std::move(out), std::move(kept_rows), std::move(sparse)};
 }
 
 StatusOr<FittedPipeline> Pipeline::Fit(const Table& table, const FitOptions& options) const {
@@ -109,6 +167,8 @@ StatusOr<FittedPipeline> FittedPipeline::Build(Schema input_schema, Remainder re
   struct Live {
     Field field;
     int slot;
+    int sparse_step = -1;  // the sparse step that wrote it, and its input k
+    int sparse_k = -1;
   };
   std::vector<Live> live;
   std::vector<bool> touched(num_inputs, false);
@@ -133,6 +193,9 @@ StatusOr<FittedPipeline> FittedPipeline::Build(Schema input_schema, Remainder re
                          std::string(DataTypeName(it->field.type)), "; the step takes ",
                          TypeMaskText(step.accepts())));
       }
+      if (it->sparse_step >= 0) {
+        return ReadsSparseOutput(step.Label(), name, steps[it->sparse_step]->Label());
+      }
       if (it->slot < num_inputs) touched[it->slot] = true;
       Binding b{s, k, it->slot, static_cast<int>(p.slot_types_.size())};
       if (step.joint()) {
@@ -143,7 +206,7 @@ StatusOr<FittedPipeline> FittedPipeline::Build(Schema input_schema, Remainder re
       }
       std::vector<Live> outs;
       for (const Field& f : step.OutputFields(k)) {
-        outs.push_back({f, static_cast<int>(p.slot_types_.size())});
+        outs.push_back({f, static_cast<int>(p.slot_types_.size()), step.sparse() ? s : -1, k});
         p.slot_types_.push_back(f.type);
       }
       it = live.erase(it);
@@ -167,9 +230,19 @@ StatusOr<FittedPipeline> FittedPipeline::Build(Schema input_schema, Remainder re
   std::vector<Field> out_fields;
   for (const Live& l : live) {
     if (remainder == Remainder::kDrop && l.slot < num_inputs && !touched[l.slot]) continue;
+    const auto column = static_cast<int32_t>(out_fields.size());
     out_fields.push_back(l.field);
     p.output_slots_.push_back(l.slot);
     if (l.slot < num_inputs) touched[l.slot] = true;
+    if (l.sparse_step >= 0) {
+      p.has_sparse_ = true;
+      OutputBlock* last = p.blocks_.empty() ? nullptr : &p.blocks_.back();
+      if (last != nullptr && last->step == l.sparse_step && last->k == l.sparse_k) {
+        ++last->width;  // a sparse step's outputs for one input are adjacent
+        continue;
+      }
+    }
+    p.blocks_.push_back({l.sparse_step, l.sparse_k, column, 1});
   }
   for (int i = 0; i < num_inputs; ++i) {
     if (touched[i]) p.needed_inputs_.push_back(i);
@@ -192,7 +265,7 @@ Schema FittedPipeline::NeededInputs() const {
 
 // ---------------------------------------------------------------- table path
 
-StatusOr<Table> FittedPipeline::Transform(const Table& table) const {
+StatusOr<Table> FittedPipeline::SelectNeeded(const Table& table) const {
   std::vector<std::string> needed;
   for (int i : needed_inputs_) {
     const Field& want = input_schema_.field(i);
@@ -212,11 +285,107 @@ StatusOr<Table> FittedPipeline::Transform(const Table& table) const {
     }
     needed.push_back(want.name);
   }
-  KEEL_ASSIGN_OR_RETURN(Table current, table.SelectColumns(needed));
+  return table.SelectColumns(needed);
+}
+
+StatusOr<Table> FittedPipeline::Transform(const Table& table) const {
+  KEEL_ASSIGN_OR_RETURN(Table current, SelectNeeded(table));
   for (const auto& step : steps_) {
     KEEL_ASSIGN_OR_RETURN(current, step->TransformTable(current));
   }
   return current.SelectColumns(output_schema_.names());
+}
+
+// ---------------------------------------------------------------- sparse path
+
+std::vector<std::string> FittedPipeline::DenseOutputNames() const {
+  std::vector<std::string> names;
+  for (const OutputBlock& b : blocks_) {
+    if (b.step < 0) names.push_back(output_schema_.field(b.first).name);
+  }
+  return names;
+}
+
+StatusOr<SparseMatrix> FittedPipeline::TransformSparse(const Table& table) const {
+  KEEL_ASSIGN_OR_RETURN(Table current, SelectNeeded(table));
+  std::vector<Table> sparse_inputs(steps_.size());
+  for (size_t s = 0; s < steps_.size(); ++s) {
+    const FittedStep& step = *steps_[s];
+    if (!step.sparse()) {
+      KEEL_ASSIGN_OR_RETURN(current, step.TransformTable(current));
+      continue;
+    }
+    std::vector<std::string> rest;
+    for (const std::string& name : current.schema().names()) {
+      if (std::find(step.inputs().begin(), step.inputs().end(), name) == step.inputs().end()) {
+        rest.push_back(name);
+      }
+    }
+    KEEL_ASSIGN_OR_RETURN(sparse_inputs[s], current.SelectColumns(step.inputs()));
+    KEEL_ASSIGN_OR_RETURN(current, current.SelectColumns(rest));
+  }
+  KEEL_ASSIGN_OR_RETURN(Table dense, current.SelectColumns(DenseOutputNames()));
+  return AssembleSparse(dense, sparse_inputs);
+}
+
+StatusOr<SparseMatrix> FittedPipeline::AssembleSparse(
+    const Table& dense, const std::vector<Table>& sparse_inputs) const {
+  // Per block, the column it reads: a dense output, or a sparse step's input.
+  std::vector<const Column*> source(blocks_.size());
+  for (size_t b = 0; b < blocks_.size(); ++b) {
+    const OutputBlock& block = blocks_[b];
+    if (block.step >= 0) {
+      const Table& inputs = sparse_inputs[block.step];
+      source[b] = &inputs.column(inputs.schema().IndexOf(steps_[block.step]->inputs()[block.k]));
+      continue;
+    }
+    const Field& f = output_schema_.field(block.first);
+    source[b] = &dense.column(dense.schema().IndexOf(f.name));
+    if (f.type == DataType::kString) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "output column '", f.name,
+          "' is a string; the sparse output holds numbers only: encode it (one_hot, ordinal, "
+          "hashing) or drop it (remainder: drop)"));
+    }
+  }
+  const int64_t rows = dense.num_rows();
+  SparseMatrix::Builder out(output_schema_.num_fields());
+  std::vector<std::pair<int32_t, double>> entries;
+  for (int64_t i = 0; i < rows; ++i) {
+    for (size_t b = 0; b < blocks_.size(); ++b) {
+      const OutputBlock& block = blocks_[b];
+      const Column& c = *source[b];
+      if (block.step >= 0) {
+        const Value in =
+            c.IsNull(i) ? Value::Null(DataType::kString) : Value::String(c.StringAt(i));
+        KEEL_RETURN_IF_ERROR(steps_[block.step]->TransformSparse(block.k, in, &entries));
+        for (const auto& [j, v] : entries) out.Add(block.first + j, v);
+        continue;
+      }
+      if (c.IsNull(i)) {
+        out.Add(block.first, std::nan(""));
+        continue;
+      }
+      switch (c.type()) {
+        case DataType::kFloat64:
+          out.Add(block.first, c.Float64Values()[i]);
+          break;
+        case DataType::kInt64:
+          out.Add(block.first, static_cast<double>(c.Int64Values()[i]));
+          break;
+        case DataType::kBool:
+          out.Add(block.first, c.BoolValues()[i] != 0 ? 1.0 : 0.0);
+          break;
+        case DataType::kTimestamp:
+          out.Add(block.first, static_cast<double>(c.TimestampValues()[i]));
+          break;
+        case DataType::kString:
+          break;  // refused above
+      }
+    }
+    out.EndRow();
+  }
+  return std::move(out).Finish();
 }
 
 // ---------------------------------------------------------------- row path

@@ -14,6 +14,7 @@
 #include "keel/base/status.h"
 #include "keel/table/table.h"
 #include "keel/transform/row.h"
+#include "keel/transform/sparse_matrix.h"
 #include "keel/transform/spec.h"
 #include "keel/transform/transform.h"
 
@@ -58,6 +59,18 @@ class FittedPipeline {
   // value (an unseen category under handle_unknown: error).
   StatusOr<Table> Transform(const Table& table) const;
 
+  // True when a step writes sparse outputs (FittedStep::sparse(): the text
+  // steps with `output: sparse`).
+  bool has_sparse_outputs() const { return has_sparse_; }
+  // The sparse path: every output of output_schema(), in that order, as one
+  // CSR matrix (feature names: output_schema().names()). Sparse steps store
+  // only their non-zeros; the other outputs are entries too (a 0 is not
+  // stored, a null or NaN is stored as NaN, bools and timestamps as
+  // numbers). The same values, bit for bit, as Transform. Errors: as
+  // Transform, and InvalidArgument for a string output column (naming it:
+  // encode or drop it).
+  StatusOr<SparseMatrix> TransformSparse(const Table& table) const;
+
   // The row path. Resolve input names once (InputIndex, -1 when unknown),
   // make one Row per thread, then per request: set inputs, TransformRow,
   // read outputs. TransformRow does not allocate unless it fails. Errors:
@@ -82,8 +95,7 @@ class FittedPipeline {
   FittedPipeline() = default;
   static StatusOr<FittedPipeline> Build(Schema input_schema, Remainder remainder,
                                         std::vector<std::unique_ptr<FittedStep>> steps,
-                                        std::vector<std::string> warnings,
-                                        std::string target_name);
+                                        std::vector<std::string> warnings, std::string target_name);
 
   // Row plan: step `step` maps slot `in_slot` (its input k) to the slots
   // [out_first, out_first + OutputFields(k).size()). A joint step has one
@@ -95,6 +107,23 @@ class FittedPipeline {
     int in_slot;
     int out_first;
   };
+  // The sparse path's plan: output columns [first, first + width) are one
+  // dense output (step -1, width 1) or every output of a sparse step's input k.
+  struct OutputBlock {
+    int step;
+    int k;
+    int32_t first;
+    int32_t width;
+  };
+
+  // The needed inputs of `table`, type-checked (Transform's errors).
+  StatusOr<Table> SelectNeeded(const Table& table) const;
+  // The CSR output from `dense` (the dense outputs) and, per sparse step s,
+  // sparse_inputs[s] (that step's input columns, rows as `dense`).
+  StatusOr<SparseMatrix> AssembleSparse(const Table& dense,
+                                        const std::vector<Table>& sparse_inputs) const;
+  // output_schema() names less those of sparse steps.
+  std::vector<std::string> DenseOutputNames() const;
 
   Schema input_schema_;
   Schema output_schema_;
@@ -107,6 +136,8 @@ class FittedPipeline {
   std::vector<Binding> plan_;
   std::vector<DataType> slot_types_;
   std::vector<int> output_slots_;
+  bool has_sparse_ = false;
+  std::vector<OutputBlock> blocks_;
 };
 
 // How to fit a pipeline. The target (the label) is fit-only: supervised
@@ -138,8 +169,9 @@ class Pipeline {
   // Fits every step in order on `table` (each on the previous one's output,
   // less the rows a fit-time row filter dropped). Errors: as the steps'
   // fits, and InvalidArgument when options.target is not a column of the
-  // table, `y` has another length than the table, or a row filter drops
-  // every row.
+  // table, `y` has another length than the table, a row filter drops
+  // every row, or a step selects an output of an earlier sparse step (naming
+  // both steps).
   StatusOr<FittedPipeline> Fit(const Table& table, const FitOptions& options = {}) const;
 
   // Fits and returns the transformed training table too (out-of-fold values
@@ -149,11 +181,16 @@ class Pipeline {
   // the target they see); `kept_rows` then lists the rows of `table` that
   // `transformed` holds, in order, so a caller gathers its labels with it.
   // The fitted pipeline itself keeps every row (Transform, TransformRow).
+  // A pipeline with sparse outputs (FittedPipeline::has_sparse_outputs)
+  // does not materialise them densely: `transformed` then holds only the
+  // dense outputs and `sparse` every output, as TransformSparse would give
+  // (out-of-fold values included), for the same rows.
   struct FitResult {
     FittedPipeline pipeline;
     Table transformed;
     // nullopt: every row of `table`, in order.
     std::optional<std::vector<int64_t>> kept_rows;
+    std::optional<SparseMatrix> sparse;
   };
   StatusOr<FitResult> FitTransform(const Table& table, const FitOptions& options = {}) const;
 

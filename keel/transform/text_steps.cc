@@ -1,19 +1,21 @@
 // Text steps on string columns: tfidf and count_vectorizer (a vocabulary
 // learnt at fit, as scikit-learn's TfidfVectorizer and CountVectorizer) and
-// hashing_vectorizer (HashingVectorizer, no fit). Outputs are dense float64
-// columns, one per term (or hash slot): tables are dense, so a sparse
-// document-term matrix is not stored sparse; keep vocabularies small with
-// max_features / min_df / max_df.
+// hashing_vectorizer (HashingVectorizer, no fit). One output per term (or
+// hash slot). With `output: dense` (the default) they are float64 columns;
+// with `output: sparse` the pipeline's sparse path (TransformSparse) stores
+// only the non-zeros, so 2^18 hash slots or a 50k vocabulary are cheap.
+// Every path computes a document's non-zeros with one kernel
+// (VectorizeSparse), so dense, sparse and row outputs are the same bits.
 #include <algorithm>
 #include <cmath>
-#include <map>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "keel/transform/categories.h"
 #include "keel/transform/column_util.h"
-#include "keel/transform/text_util.h"
 #include "keel/transform/steps.h"
+#include "keel/transform/text_util.h"
 #include "keel/transform/transform.h"
 
 namespace keel::transform {
@@ -23,6 +25,10 @@ using nlohmann::json;
 
 enum class Norm { kNone, kL1, kL2 };
 
+// The most outputs per column of a sparse text step (scikit-learn's default
+// n_features, 2^20).
+constexpr int kMaxSparseFeatures = 1 << 20;
+
 StatusOr<Norm> ParseNorm(std::string_view s) {
   if (s == "l2") return Norm::kL2;
   if (s == "l1") return Norm::kL1;
@@ -30,6 +36,15 @@ StatusOr<Norm> ParseNorm(std::string_view s) {
   return absl::InvalidArgumentError(absl::StrCat("unknown norm '", std::string(s), "'"));
 }
 const char* NormName(Norm n) { return n == Norm::kL2 ? "l2" : n == Norm::kL1 ? "l1" : "none"; }
+
+// "output" in a step's JSON state: absent or "dense" -> false.
+StatusOr<bool> SparseFromJson(const json& state) {
+  const std::string output = state.value("output", "dense");
+  if (output != "dense" && output != "sparse") {
+    return absl::InvalidArgumentError(absl::StrCat("unknown output '", output, "'"));
+  }
+  return output == "sparse";
+}
 
 // What the three steps share: how documents become terms, and what is done
 // to the counts (binary, sublinear tf, idf weights, row norm).
@@ -39,13 +54,18 @@ struct TextOptions {
   bool binary = false;
   bool sublinear_tf = false;
   Norm norm = Norm::kNone;
+  bool sparse = false;  // output: sparse (Keel's, not a scikit-learn option)
 
+  // "output": "sparse" only when sparse, so dense steps keep the JSON they
+  // had before the sparse path existed.
   json ToJson() const {
-    return {{"lowercase", lowercase},
-            {"ngram_range", {min_n, max_n}},
-            {"binary", binary},
-            {"sublinear_tf", sublinear_tf},
-            {"norm", NormName(norm)}};
+    json j = {{"lowercase", lowercase},
+              {"ngram_range", {min_n, max_n}},
+              {"binary", binary},
+              {"sublinear_tf", sublinear_tf},
+              {"norm", NormName(norm)}};
+    if (sparse) j["output"] = "sparse";
+    return j;
   }
   static StatusOr<TextOptions> FromJson(const json& j) {
     TextOptions o;
@@ -55,50 +75,60 @@ struct TextOptions {
     o.binary = j.at("binary").get<bool>();
     o.sublinear_tf = j.at("sublinear_tf").get<bool>();
     KEEL_ASSIGN_OR_RETURN(o.norm, ParseNorm(j.at("norm").get<std::string>()));
+    KEEL_ASSIGN_OR_RETURN(o.sparse, SparseFromJson(j));
     if (o.min_n < 1 || o.max_n < o.min_n) return absl::InvalidArgumentError("bad ngram_range");
     return o;
   }
 };
 
-// Per value kernel shared by the table and row paths: fills dense[0..n)
-// from one document (null: all zeros). `slot(term, &index, &sign)` maps a
-// term to an output index (false: not in the vocabulary).
+// A document's non-zero outputs: (output index, value), ascending by index.
+using Entries = std::vector<std::pair<int32_t, double>>;
+
+// The kernel every path shares: the non-zero outputs of one document
+// (replacing *out). `slot(term, &index, &sign)` maps a term to an output
+// index (false: not in the vocabulary). Counts are sums of +-1, exact in any
+// order; the row norm sums the non-zeros in index order (what scikit-learn's
+// normalize does over a sorted CSR row, and what a dense loop gives, since
+// adding +0 changes nothing).
 template <typename Slot>
-void Vectorize(const TextOptions& o, Tokenizer* tok, const Value& in, const double* idf, int n,
-               Slot&& slot, double* dense) {
-  std::fill(dense, dense + n, 0.0);
-  if (!in.valid) return;
-  tok->ForEachTerm(in.str, [&](std::string_view term) {
+void VectorizeSparse(const TextOptions& o, Tokenizer* tok, std::string_view doc, const double* idf,
+                     Slot&& slot, Entries* out) {
+  out->clear();
+  tok->ForEachTerm(doc, [&](std::string_view term) {
     int index;
     double sign;
-    if (slot(term, &index, &sign)) dense[index] += sign;
+    if (slot(term, &index, &sign)) out->emplace_back(index, sign);
   });
-  for (int j = 0; j < n; ++j) {
-    double v = dense[j];
-    if (v == 0) continue;
-    if (o.binary) v = 1;  // sklearn: X.data.fill(1)
+  std::sort(out->begin(), out->end());
+  size_t w = 0;
+  for (size_t i = 0; i < out->size();) {
+    const int32_t index = (*out)[i].first;
+    double v = 0;
+    for (; i < out->size() && (*out)[i].first == index; ++i) v += (*out)[i].second;
+    if (v == 0) continue;                     // hashed terms of opposite signs cancelled
+    if (o.binary) v = 1;                      // sklearn: X.data.fill(1)
     if (o.sublinear_tf) v = 1 + std::log(v);  // counts are > 0 here
-    if (idf != nullptr) v *= idf[j];
-    dense[j] = v;
+    if (idf != nullptr) v *= idf[index];
+    (*out)[w++] = {index, v};
   }
+  out->resize(w);
   if (o.norm == Norm::kNone) return;
   double norm = 0;
-  for (int j = 0; j < n; ++j) norm += o.norm == Norm::kL2 ? dense[j] * dense[j] : std::abs(dense[j]);
+  for (const auto& [j, v] : *out) norm += o.norm == Norm::kL2 ? v * v : std::abs(v);
   if (o.norm == Norm::kL2) norm = std::sqrt(norm);
   if (norm == 0) return;
-  for (int j = 0; j < n; ++j) dense[j] /= norm;
+  for (auto& e : *out) e.second /= norm;
 }
 
-// Per-thread buffers of the row path, shared by every text step (reused:
-// no allocation after warm-up).
+// Per-thread buffers of the row and sparse paths, shared by every text step
+// (reused: no allocation after warm-up).
 struct Scratch {
-  std::vector<double> dense;
+  Entries entries;
   Tokenizer tokenizer;
 };
-Scratch& ThreadScratch(const TextOptions& o, int n) {
+Scratch& ThreadScratch(const TextOptions& o) {
   thread_local Scratch s;
   s.tokenizer.Configure(o.lowercase, o.min_n, o.max_n);
-  if (static_cast<int>(s.dense.size()) < n) s.dense.resize(n);
   return s;
 }
 
@@ -108,17 +138,29 @@ class TextStep : public FittedStep {
   TextStep(std::string kind, std::string name, std::vector<std::string> inputs, TextOptions o)
       : FittedStep(std::move(kind), std::move(name), kStringOnly, std::move(inputs)), o_(o) {}
 
+  bool sparse() const override { return o_.sparse; }
+
   Status TransformValue(int k, const Value& in, Value* out) const override {
     const int n = Width(k);
-    Scratch& s = ThreadScratch(o_, n);
-    Run(k, &s.tokenizer, in, s.dense.data());
-    for (int j = 0; j < n; ++j) out[j] = Value::Float64(s.dense[j]);
+    for (int j = 0; j < n; ++j) out[j] = Value::Float64(0);
+    if (!in.valid) return absl::OkStatus();
+    Scratch& s = ThreadScratch(o_);
+    Run(k, &s.tokenizer, in.str, &s.entries);
+    for (const auto& [j, v] : s.entries) out[j] = Value::Float64(v);
+    return absl::OkStatus();
+  }
+
+  Status TransformSparse(int k, const Value& in, Entries* out) const override {
+    out->clear();
+    if (!in.valid) return absl::OkStatus();
+    Run(k, &ThreadScratch(o_).tokenizer, in.str, out);
     return absl::OkStatus();
   }
 
  protected:
   virtual int Width(int k) const = 0;
-  virtual void Run(int k, Tokenizer* tok, const Value& in, double* dense) const = 0;
+  // The non-zero outputs of input k for one document.
+  virtual void Run(int k, Tokenizer* tok, std::string_view doc, Entries* out) const = 0;
 
   StatusOr<std::vector<Column>> TransformColumn(int k, const Column& column) const override {
     const int n = Width(k);
@@ -131,13 +173,11 @@ class TextStep : public FittedStep {
       out.push_back(w.back().values());
     }
     Tokenizer tok(o_.lowercase, o_.min_n, o_.max_n);
-    std::vector<double> dense(n);
+    Entries entries;
     for (int64_t i = 0; i < rows; ++i) {
       if (column.IsNull(i)) continue;  // all zeros
-      Run(k, &tok, Value::String(column.StringAt(i)), dense.data());
-      for (int j = 0; j < n; ++j) {
-        if (dense[j] != 0 || std::signbit(dense[j])) out[j][i] = dense[j];
-      }
+      Run(k, &tok, column.StringAt(i), &entries);
+      for (const auto& [j, v] : entries) out[j][i] = v;
     }
     std::vector<Column> cols;
     for (Float64Writer& x : w) cols.push_back(x.Finish());
@@ -157,8 +197,8 @@ struct Vocabulary {
 
 class VocabularyStep : public TextStep {
  public:
-  VocabularyStep(std::string kind, std::string name, std::vector<std::string> inputs,
-                 TextOptions o, std::vector<Vocabulary> vocab)
+  VocabularyStep(std::string kind, std::string name, std::vector<std::string> inputs, TextOptions o,
+                 std::vector<Vocabulary> vocab)
       : TextStep(kind, std::move(name), std::move(inputs), o),
         prefix_(kind == "tfidf" ? "__tfidf=" : "__count="),
         vocab_(std::move(vocab)) {
@@ -200,16 +240,16 @@ class VocabularyStep : public TextStep {
  protected:
   int Width(int k) const override { return static_cast<int>(vocab_[k].terms.size()); }
 
-  void Run(int k, Tokenizer* tok, const Value& in, double* dense) const override {
+  void Run(int k, Tokenizer* tok, std::string_view doc, Entries* out) const override {
     const Vocabulary& v = vocab_[k];
-    Vectorize(
-        o_, tok, in, v.idf.empty() ? nullptr : v.idf.data(), Width(k),
+    VectorizeSparse(
+        o_, tok, doc, v.idf.empty() ? nullptr : v.idf.data(),
         [&](std::string_view term, int* index, double* sign) {
           *index = v.map.Find(term);
           *sign = 1;
           return *index >= 0;
         },
-        dense);
+        out);
   }
 
   json StateToJson() const override {
@@ -242,6 +282,9 @@ StatusOr<TextOptions> ReadOptions(const Params& params, bool tfidf) {
   }
   o.min_n = lo;
   o.max_n = hi;
+  KEEL_ASSIGN_OR_RETURN(std::string output,
+                        params.GetChoice("output", "dense", {"dense", "sparse"}));
+  o.sparse = output == "sparse";
   if (tfidf) {
     KEEL_ASSIGN_OR_RETURN(o.sublinear_tf, params.GetBool("sublinear_tf", false));
     KEEL_ASSIGN_OR_RETURN(std::string norm, params.GetChoice("norm", "l2", {"l2", "l1", "none"}));
@@ -294,16 +337,24 @@ class VocabularyTransform : public Transform {
     for (const std::string& name : columns) {
       const Column column = *table.ColumnByName(name);
       // Per term: documents containing it, and total count.
-      std::map<std::string, std::pair<int64_t, int64_t>, std::less<>> stats;
-      std::map<std::string_view, int64_t> in_doc;
+      // Per term: documents containing it, and total count (a hash map, then
+      // sorted: the vocabulary is in byte order, as sklearn's sorted()).
+      struct TermStats {
+        int64_t docs = 0, count = 0, last_doc = -1;
+      };
+      absl::flat_hash_map<std::string, TermStats> stats;
       for (int64_t i = 0; i < docs; ++i) {
         if (column.IsNull(i)) continue;
-        in_doc.clear();
         tok.ForEachTerm(column.StringAt(i), [&](std::string_view term) {
-          auto it = stats.find(term);
-          if (it == stats.end()) it = stats.emplace(std::string(term), std::make_pair(0, 0)).first;
-          it->second.second += 1;
-          if (in_doc.emplace(it->first, 1).second) it->second.first += 1;
+          const absl::string_view key(term.data(), term.size());
+          auto it = stats.find(key);
+          if (it == stats.end()) it = stats.try_emplace(std::string(term)).first;
+          TermStats& t = it->second;
+          t.count += 1;
+          if (t.last_doc != i) {
+            t.last_doc = i;
+            t.docs += 1;
+          }
         });
       }
       if (stats.empty()) {
@@ -314,14 +365,17 @@ class VocabularyTransform : public Transform {
       // sklearn's _limit_features: document frequency bounds, then the
       // max_features most frequent terms (ties: the earlier term).
       std::vector<std::pair<std::string, std::pair<int64_t, int64_t>>> terms;
-      for (auto& [term, s] : stats) {
-        const double df = static_cast<double>(s.first);
-        if (df <= max_doc && df >= min_doc) terms.emplace_back(term, s);
+      for (auto& [term, t] : stats) {
+        const double df = static_cast<double>(t.docs);
+        if (df <= max_doc && df >= min_doc)
+          terms.emplace_back(term, std::make_pair(t.docs, t.count));
       }
+      std::sort(terms.begin(), terms.end(),
+                [](const auto& a, const auto& b) { return a.first < b.first; });
       if (terms.empty()) {
-        return absl::InvalidArgumentError(absl::StrCat(
-            spec().Label(), ": column '", name,
-            "': after pruning, no terms remain; lower min_df or raise max_df"));
+        return absl::InvalidArgumentError(
+            absl::StrCat(spec().Label(), ": column '", name,
+                         "': after pruning, no terms remain; lower min_df or raise max_df"));
       }
       if (max_features > 0 && static_cast<int64_t>(terms.size()) > max_features) {
         std::vector<size_t> order(terms.size());
@@ -346,8 +400,7 @@ class VocabularyTransform : public Transform {
       }
       vocab.push_back(std::move(v));
     }
-    return std::make_unique<VocabularyStep>(spec().kind, spec().name, columns, o,
-                                            std::move(vocab));
+    return std::make_unique<VocabularyStep>(spec().kind, spec().name, columns, o, std::move(vocab));
   }
 };
 
@@ -374,7 +427,9 @@ class HashingVectorizerStep : public TextStep {
                                                     const json& state) {
     KEEL_ASSIGN_OR_RETURN(TextOptions o, TextOptions::FromJson(state));
     const int n = state.at("n_features").get<int>();
-    if (n < 1) return absl::InvalidArgumentError("n_features must be >= 1");
+    if (n < 1 || n > kMaxSparseFeatures) {
+      return absl::InvalidArgumentError("n_features must be in [1, 2^20]");
+    }
     return std::make_unique<HashingVectorizerStep>(name, std::move(inputs), o, n,
                                                    state.at("alternate_sign").get<bool>());
   }
@@ -382,14 +437,14 @@ class HashingVectorizerStep : public TextStep {
  protected:
   int Width(int) const override { return n_; }
 
-  void Run(int, Tokenizer* tok, const Value& in, double* dense) const override {
-    Vectorize(
-        o_, tok, in, nullptr, n_,
+  void Run(int, Tokenizer* tok, std::string_view doc, Entries* out) const override {
+    VectorizeSparse(
+        o_, tok, doc, nullptr,
         [&](std::string_view term, int* index, double* sign) {
           HashFeature(term, n_, alternate_sign_, index, sign);
           return true;
         },
-        dense);
+        out);
   }
 
   json StateToJson() const override {
@@ -416,7 +471,10 @@ class HashingVectorizerTransform : public Transform {
     KEEL_ASSIGN_OR_RETURN(TextOptions o, ReadOptions(params, /*tfidf=*/false));
     KEEL_ASSIGN_OR_RETURN(std::string norm, params.GetChoice("norm", "l2", {"l2", "l1", "none"}));
     o.norm = *ParseNorm(norm);
-    KEEL_ASSIGN_OR_RETURN(int64_t n, params.GetInt("n_features", 256, 1, 1 << 16));
+    // Dense outputs are one float64 column each: 2^16 at most. Sparse ones
+    // cost only their non-zeros, but each still has a name in the schema.
+    KEEL_ASSIGN_OR_RETURN(
+        int64_t n, params.GetInt("n_features", 256, 1, o.sparse ? kMaxSparseFeatures : 1 << 16));
     KEEL_ASSIGN_OR_RETURN(bool alternate, params.GetBool("alternate_sign", true));
     return std::make_unique<HashingVectorizerStep>(spec().name, columns, o, static_cast<int>(n),
                                                    alternate);
@@ -428,26 +486,29 @@ class HashingVectorizerTransform : public Transform {
 void RegisterTextSteps(TransformRegistry* registry) {
   (void)registry->Register(
       {.kind = "tfidf",
-       .help = "TF-IDF of the column's terms (TfidfVectorizer): one column per vocabulary term",
+       .help = "TF-IDF of the column's terms (TfidfVectorizer): one output per vocabulary term "
+               "(output: sparse for the CSR path)",
        .accepts = kStringOnly,
-       .params = {"lowercase", "ngram_range", "min_df", "max_df", "max_features", "binary",
-                  "norm", "use_idf", "smooth_idf", "sublinear_tf"},
+       .params = {"lowercase", "ngram_range", "min_df", "max_df", "max_features", "binary", "norm",
+                  "use_idf", "smooth_idf", "sublinear_tf", "output"},
        .make = MakeFactory<VocabularyTransform>(kStringOnly),
        .load = VocabularyStep::Loader("tfidf")});
-  (void)registry->Register(
-      {.kind = "count_vectorizer",
-       .help = "term counts (CountVectorizer): one column per vocabulary term",
-       .accepts = kStringOnly,
-       .params = {"lowercase", "ngram_range", "min_df", "max_df", "max_features", "binary"},
-       .make = MakeFactory<VocabularyTransform>(kStringOnly),
-       .load = VocabularyStep::Loader("count_vectorizer")});
-  (void)registry->Register(
-      {.kind = "hashing_vectorizer",
-       .help = "hashed term counts (HashingVectorizer): n_features columns, no vocabulary",
-       .accepts = kStringOnly,
-       .params = {"lowercase", "ngram_range", "binary", "norm", "n_features", "alternate_sign"},
-       .make = MakeFactory<HashingVectorizerTransform>(kStringOnly),
-       .load = HashingVectorizerStep::Load});
+  (void)registry->Register({.kind = "count_vectorizer",
+                            .help = "term counts (CountVectorizer): one output per vocabulary term "
+                                    "(output: sparse for the CSR path)",
+                            .accepts = kStringOnly,
+                            .params = {"lowercase", "ngram_range", "min_df", "max_df",
+                                       "max_features", "binary", "output"},
+                            .make = MakeFactory<VocabularyTransform>(kStringOnly),
+                            .load = VocabularyStep::Loader("count_vectorizer")});
+  (void)registry->Register({.kind = "hashing_vectorizer",
+                            .help = "hashed term counts (HashingVectorizer): n_features outputs, "
+                                    "no vocabulary (output: sparse for the CSR path)",
+                            .accepts = kStringOnly,
+                            .params = {"lowercase", "ngram_range", "binary", "norm", "n_features",
+                                       "alternate_sign", "output"},
+                            .make = MakeFactory<HashingVectorizerTransform>(kStringOnly),
+                            .load = HashingVectorizerStep::Load});
 }
 
 }  // namespace keel::transform

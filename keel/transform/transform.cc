@@ -1,5 +1,6 @@
 #include "keel/transform/transform.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include "absl/strings/str_cat.h"
@@ -120,6 +121,11 @@ StatusOr<std::vector<std::vector<Column>>> FittedStep::TransformColumnsJoint(
   return absl::InternalError(absl::StrCat(Label(), ": not a joint step"));
 }
 
+Status FittedStep::TransformSparse(int, const Value&,
+                                   std::vector<std::pair<int32_t, double>>*) const {
+  return absl::InternalError(absl::StrCat(Label(), ": not a sparse step"));
+}
+
 nlohmann::json FittedStep::ToJson() const {
   nlohmann::json j;
   j["step"] = kind_;
@@ -181,6 +187,15 @@ StatusOr<Transform::FitResult> Transform::FitTransformImpl(const Table& table,
                                                            FitNotes* notes) const {
   FitResult result;
   KEEL_ASSIGN_OR_RETURN(result.step, FitImpl(table, columns, notes));
+  if (result.step->sparse()) {
+    std::vector<std::string> rest;
+    for (const std::string& name : table.schema().names()) {
+      if (std::find(columns.begin(), columns.end(), name) == columns.end()) rest.push_back(name);
+    }
+    KEEL_ASSIGN_OR_RETURN(result.transformed, table.SelectColumns(rest));
+    KEEL_ASSIGN_OR_RETURN(result.sparse_inputs, table.SelectColumns(columns));
+    return result;
+  }
   KEEL_ASSIGN_OR_RETURN(result.transformed, result.step->TransformTable(table));
   return result;
 }

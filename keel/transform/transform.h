@@ -12,6 +12,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "keel/base/status.h"
@@ -59,6 +60,19 @@ class FittedStep {
   // values. Must give the same values as TransformColumn, bit for bit, and
   // not allocate (except to build an error).
   virtual Status TransformValue(int k, const Value& in, Value* out) const = 0;
+
+  // Sparse steps (the text steps with `output: sparse`) write only their
+  // non-zero outputs on the pipeline's sparse path
+  // (FittedPipeline::TransformSparse). No later step may read their outputs
+  // (FittedPipeline checks it); the table and row paths still give every
+  // output, dense.
+  virtual bool sparse() const { return false; }
+  // The non-zero outputs of input k for `in`, replacing *out's contents:
+  // (index into OutputFields(k), value), ascending by index, no zeros; the
+  // same bits as TransformValue's non-zero outputs. Does not allocate after
+  // warm-up. Default: Internal (only sparse steps implement it).
+  virtual Status TransformSparse(int k, const Value& in,
+                                 std::vector<std::pair<int32_t, double>>* out) const;
 
   // {"step": kind, "name": ..., "inputs": [...], "state": StateToJson()}.
   nlohmann::json ToJson() const;
@@ -140,6 +154,11 @@ class Transform {
     // nullopt when it holds every row. Fit-only: the fitted step maps every
     // row to one row (serving cannot drop a request).
     std::optional<std::vector<int64_t>> kept_rows;
+    // A sparse step (FittedStep::sparse()) is not applied to the table:
+    // `transformed` is the table without the step's inputs, and
+    // `sparse_inputs` holds those inputs (the pipeline builds its CSR
+    // output from them). Empty for the other steps.
+    Table sparse_inputs;
   };
   StatusOr<FitResult> FitTransform(const Table& table, FitNotes* notes = nullptr) const;
 

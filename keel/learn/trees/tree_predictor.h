@@ -20,6 +20,7 @@
 #include "keel/base/thread_pool.h"
 #include "keel/learn/learner.h"
 #include "keel/learn/matrix.h"
+#include "keel/transform/sparse_matrix.h"
 
 namespace keel::learn::trees {
 
@@ -75,6 +76,17 @@ class TreePredictor {
   // floats). Errors: InvalidArgument for wrong sizes.
   Status PredictRow(std::span<const double> x, std::span<double> out, bool margin = false) const;
 
+  // Scores a CSR matrix as Predict scores its dense form; an absent entry
+  // is missing (XGBoost's sparse semantics), and so is a 0 when the model was
+  // trained on sparse input (zero_is_missing()). Errors: as Predict.
+  Status PredictSparse(const transform::SparseMatrix& x, Matrix* out, bool margin = false,
+                       ThreadPool* pool = nullptr) const;
+
+  // True for a model Keel trained on sparse input (XGBoost attribute
+  // keel_zero_is_missing = "1"): every path then scores a 0 as missing, so a
+  // dense row gives what its CSR form gives.
+  bool zero_is_missing() const { return zero_is_missing_; }
+
   // The unchecked kernel: `rows` rows of num_features() doubles starting at
   // `x` (row-major) into rows x num_outputs() doubles at `out`.
   void PredictRows(const double* x, int64_t rows, double* out, bool margin) const;
@@ -104,6 +116,11 @@ class TreePredictor {
                  const std::vector<int>& split_index, const std::vector<float>& split_condition,
                  const std::vector<bool>& default_left, int group);
   void Transform(float* margins, double* out, bool margin) const;
+  // Checks the feature count, sizes `out` to rows x num_outputs() and
+  // defaults *pool. Errors: InvalidArgument naming both feature counts.
+  Status StartBatch(int64_t rows, int64_t cols, Matrix* out, ThreadPool** pool) const;
+  // Adds every tree's leaf for one widened row to racc[group].
+  void AccumulateRow(const float* row, float* racc) const;
 
   std::vector<Node> nodes_;
   std::vector<int32_t> tree_root_;   // index of each tree's root in nodes_
@@ -116,6 +133,7 @@ class TreePredictor {
   Task task_ = Task::kRegression;
   OutputTransform transform_ = OutputTransform::kIdentity;
   std::vector<std::string> feature_names_;
+  bool zero_is_missing_ = false;
 };
 
 }  // namespace keel::learn::trees

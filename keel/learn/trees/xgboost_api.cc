@@ -13,17 +13,11 @@ Status XgbCall(int rc, std::string_view what, absl::StatusCode code) {
                                    " failed: ", error != nullptr ? error : "(no message)"));
 }
 
-StatusOr<DMatrixPtr> MakeDMatrix(const Matrix& x, std::span<const double> labels,
-                                 std::span<const double> weights, int threads) {
-  std::vector<float> values(static_cast<size_t>(x.rows() * x.cols()));
-  const double* data = x.data();
-  for (size_t i = 0; i < values.size(); ++i) values[i] = static_cast<float>(data[i]);
-  DMatrixHandle handle = nullptr;
-  KEEL_RETURN_IF_ERROR(XgbCall(
-      XGDMatrixCreateFromMat_omp(values.data(), static_cast<bst_ulong>(x.rows()),
-                                 static_cast<bst_ulong>(x.cols()), std::nanf(""), &handle, threads),
-      "DMatrix creation", absl::StatusCode::kInvalidArgument));
-  DMatrixPtr dmatrix(handle);
+namespace {
+
+// Sets the labels and weights (either may be empty) of a new DMatrix.
+Status SetLabelsAndWeights(DMatrixHandle handle, std::span<const double> labels,
+                           std::span<const double> weights) {
   if (!labels.empty()) {
     std::vector<float> y(labels.begin(), labels.end());
     KEEL_RETURN_IF_ERROR(
@@ -36,6 +30,40 @@ StatusOr<DMatrixPtr> MakeDMatrix(const Matrix& x, std::span<const double> labels
         XgbCall(XGDMatrixSetFloatInfo(handle, "weight", w.data(), static_cast<bst_ulong>(w.size())),
                 "setting weights", absl::StatusCode::kInvalidArgument));
   }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+StatusOr<DMatrixPtr> MakeDMatrix(const Matrix& x, std::span<const double> labels,
+                                 std::span<const double> weights, int threads) {
+  std::vector<float> values(static_cast<size_t>(x.rows() * x.cols()));
+  const double* data = x.data();
+  for (size_t i = 0; i < values.size(); ++i) values[i] = static_cast<float>(data[i]);
+  DMatrixHandle handle = nullptr;
+  KEEL_RETURN_IF_ERROR(XgbCall(
+      XGDMatrixCreateFromMat_omp(values.data(), static_cast<bst_ulong>(x.rows()),
+                                 static_cast<bst_ulong>(x.cols()), std::nanf(""), &handle, threads),
+      "DMatrix creation", absl::StatusCode::kInvalidArgument));
+  DMatrixPtr dmatrix(handle);
+  KEEL_RETURN_IF_ERROR(SetLabelsAndWeights(handle, labels, weights));
+  return dmatrix;
+}
+
+StatusOr<DMatrixPtr> MakeSparseDMatrix(const transform::SparseMatrix& x,
+                                       std::span<const double> labels,
+                                       std::span<const double> weights) {
+  const std::vector<size_t> indptr(x.row_offsets().begin(), x.row_offsets().end());
+  const std::vector<unsigned> indices(x.indices().begin(), x.indices().end());
+  std::vector<float> values(x.values().size());
+  for (size_t i = 0; i < values.size(); ++i) values[i] = static_cast<float>(x.values()[i]);
+  DMatrixHandle handle = nullptr;
+  KEEL_RETURN_IF_ERROR(
+      XgbCall(XGDMatrixCreateFromCSREx(indptr.data(), indices.data(), values.data(), indptr.size(),
+                                       values.size(), static_cast<size_t>(x.cols()), &handle),
+              "DMatrix creation from CSR", absl::StatusCode::kInvalidArgument));
+  DMatrixPtr dmatrix(handle);
+  KEEL_RETURN_IF_ERROR(SetLabelsAndWeights(handle, labels, weights));
   return dmatrix;
 }
 

@@ -15,6 +15,7 @@
 
 #include "keel/base/status.h"
 #include "keel/learn/matrix.h"
+#include "keel/transform/sparse_matrix.h"
 
 namespace keel::learn::trees {
 
@@ -35,6 +36,13 @@ using BoosterPtr = std::unique_ptr<void, BoosterDeleter>;
 // InvalidArgument for values XGBoost refuses (infinity), naming the call.
 StatusOr<DMatrixPtr> MakeDMatrix(const Matrix& x, std::span<const double> labels,
                                  std::span<const double> weights, int threads);
+
+// A CSR matrix as an XGBoost DMatrix (XGDMatrixCreateFromCSREx): values
+// rounded to float; an absent entry and a stored NaN are both missing, as
+// XGBoost treats sparse input. Errors: as MakeDMatrix.
+StatusOr<DMatrixPtr> MakeSparseDMatrix(const transform::SparseMatrix& x,
+                                       std::span<const double> labels,
+                                       std::span<const double> weights);
 
 // Sets the feature names on a DMatrix or a booster (both must match for
 // XGBoost to train and for Python to load them).

@@ -119,10 +119,12 @@ struct TrainPlan {
 
 StatusOr<std::unique_ptr<Model>> Train(const TrainData& train, const FitOptions& options,
                                        TrainPlan plan) {
-  const Matrix& x = train.x;
-  if (x.rows() == 0 || x.cols() == 0) {
-    return absl::InvalidArgumentError(absl::StrCat(plan.learner, ": the training data has ",
-                                                   x.rows(), " rows and ", x.cols(),
+  // Dense (train.x) or sparse (train.sparse) features.
+  const int64_t rows = train.sparse != nullptr ? train.sparse->rows() : train.x.rows();
+  const int64_t cols = train.sparse != nullptr ? train.sparse->cols() : train.x.cols();
+  if (rows == 0 || cols == 0) {
+    return absl::InvalidArgumentError(absl::StrCat(plan.learner, ": the training data has ", rows,
+                                                   " rows and ", cols,
                                                    " features; it needs at least one of each"));
   }
   const char* objective = nullptr;
@@ -147,36 +149,47 @@ StatusOr<std::unique_ptr<Model>> Train(const TrainData& train, const FitOptions&
                        "'; it does regression, binary and multiclass"));
   }
   plan.params.emplace_back("objective", objective);
-  if (static_cast<int64_t>(train.y.size()) != x.rows()) {
+  if (static_cast<int64_t>(train.y.size()) != rows) {
     return absl::InvalidArgumentError(
-        absl::StrCat(plan.learner, ": ", train.y.size(), " labels for ", x.rows(), " rows"));
+        absl::StrCat(plan.learner, ": ", train.y.size(), " labels for ", rows, " rows"));
   }
-  if (!train.weights.empty() && static_cast<int64_t>(train.weights.size()) != x.rows()) {
+  if (!train.weights.empty() && static_cast<int64_t>(train.weights.size()) != rows) {
     return absl::InvalidArgumentError(
-        absl::StrCat(plan.learner, ": ", train.weights.size(), " weights for ", x.rows(), " rows"));
+        absl::StrCat(plan.learner, ": ", train.weights.size(), " weights for ", rows, " rows"));
   }
   KEEL_RETURN_IF_ERROR(CheckLabels(train.y, train.task, train.num_classes, "training"));
   const ValidData* valid = options.valid;
   if (valid != nullptr) {
-    if (valid->x.cols() != x.cols() || static_cast<int64_t>(valid->y.size()) != valid->x.rows()) {
-      return absl::InvalidArgumentError(
-          absl::StrCat(plan.learner, ": the validation set has ", valid->x.cols(), " features and ",
-                       valid->y.size(), " labels for ", valid->x.rows(), " rows; training has ",
-                       x.cols(), " features"));
+    if ((valid->sparse != nullptr) != (train.sparse != nullptr)) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          plan.learner, ": the training and validation features must both be dense or sparse"));
+    }
+    const int64_t valid_rows = valid->sparse != nullptr ? valid->sparse->rows() : valid->x.rows();
+    const int64_t valid_cols = valid->sparse != nullptr ? valid->sparse->cols() : valid->x.cols();
+    if (valid_cols != cols || static_cast<int64_t>(valid->y.size()) != valid_rows) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          plan.learner, ": the validation set has ", valid_cols, " features and ", valid->y.size(),
+          " labels for ", valid_rows, " rows; training has ", cols, " features"));
     }
     KEEL_RETURN_IF_ERROR(CheckLabels(valid->y, train.task, train.num_classes, "validation"));
   }
   const int threads =
       options.threads > 0 ? options.threads : static_cast<int>(DefaultThreadCount());
 
-  KEEL_ASSIGN_OR_RETURN(DMatrixPtr dtrain, MakeDMatrix(x, train.y, train.weights, threads));
-  DMatrixPtr dvalid;
-  if (valid != nullptr) {
+  DMatrixPtr dtrain, dvalid;
+  if (train.sparse != nullptr) {
+    KEEL_ASSIGN_OR_RETURN(dtrain, MakeSparseDMatrix(*train.sparse, train.y, train.weights));
+  } else {
+    KEEL_ASSIGN_OR_RETURN(dtrain, MakeDMatrix(train.x, train.y, train.weights, threads));
+  }
+  if (valid != nullptr && valid->sparse != nullptr) {
+    KEEL_ASSIGN_OR_RETURN(dvalid, MakeSparseDMatrix(*valid->sparse, valid->y, {}));
+  } else if (valid != nullptr) {
     KEEL_ASSIGN_OR_RETURN(dvalid, MakeDMatrix(valid->x, valid->y, {}, threads));
   }
   // Feature names travel with the model when XGBoost (and Python) accept them.
   std::vector<std::string> names = train.feature_names;
-  bool use_names = static_cast<int64_t>(names.size()) == x.cols() &&
+  bool use_names = static_cast<int64_t>(names.size()) == cols &&
                    std::set<std::string>(names.begin(), names.end()).size() == names.size();
   for (const std::string& name : names) use_names = use_names && IsValidXgbFeatureName(name);
   if (use_names) {
@@ -244,6 +257,12 @@ StatusOr<std::unique_ptr<Model>> Train(const TrainData& train, const FitOptions&
         XgbCall(XGBoosterSetAttr(handle, "best_iteration", best.c_str()), "setting attributes"));
     KEEL_RETURN_IF_ERROR(
         XgbCall(XGBoosterSetAttr(handle, "best_score", score.c_str()), "setting attributes"));
+  }
+  if (train.sparse != nullptr) {
+    // Trained on CSR: an absent entry was missing, so a 0 is missing when
+    // this model scores dense rows (TreePredictor reads the attribute).
+    KEEL_RETURN_IF_ERROR(
+        XgbCall(XGBoosterSetAttr(handle, "keel_zero_is_missing", "1"), "setting attributes"));
   }
   // The booster keeps references to the DMatrix caches; drop them before
   // the DMatrix objects go away by round-tripping through the model bytes.

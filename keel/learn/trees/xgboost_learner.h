@@ -34,6 +34,10 @@ class GbdtLearner : public Learner {
   }
   std::span<const Task> tasks() const override;
   std::span<const ParamSpec> params() const override { return specs_; }
+  // Sparse input trains from XGBoost's CSR DMatrix: an absent entry (a 0)
+  // is missing, as XGBoost treats sparse input; the model records it
+  // (attribute keel_zero_is_missing) so dense rows score the same.
+  bool takes_sparse() const override { return true; }
   StatusOr<std::unique_ptr<Model>> Fit(const TrainData& train, const Params& params,
                                        const FitOptions& options) const override;
   // Reads XGBoost JSON or UBJSON. Errors: DataLoss, InvalidArgument (as
@@ -55,6 +59,10 @@ class RandomForestLearner : public Learner {
   std::string_view description() const override { return "random forest (XGBoost)"; }
   std::span<const Task> tasks() const override;
   std::span<const ParamSpec> params() const override { return specs_; }
+  // Sparse input trains from XGBoost's CSR DMatrix: an absent entry (a 0)
+  // is missing, as XGBoost treats sparse input; the model records it
+  // (attribute keel_zero_is_missing) so dense rows score the same.
+  bool takes_sparse() const override { return true; }
   StatusOr<std::unique_ptr<Model>> Fit(const TrainData& train, const Params& params,
                                        const FitOptions& options) const override;
   StatusOr<std::unique_ptr<Model>> Load(std::string_view payload) const override;

@@ -64,6 +64,10 @@ Status XGBoostModel::PredictRow(std::span<const double> x, std::span<double> out
   return predictor_.PredictRow(x, out);
 }
 
+Status XGBoostModel::PredictSparse(const transform::SparseMatrix& x, Matrix* out) const {
+  return predictor_.PredictSparse(x, out);
+}
+
 StatusOr<std::string> XGBoostModel::Save() const {
   absl::MutexLock lock(&mu_);
   return SaveBoosterJson(booster_);
@@ -125,17 +129,28 @@ StatusOr<Matrix> XGBoostModel::Contributions(const Matrix& x) const {
 StatusOr<Matrix> XGBoostModel::PredictWithXGBoost(const Matrix& x, bool margin) const {
   KEEL_RETURN_IF_ERROR(CheckFeatures(x.cols()));
   KEEL_ASSIGN_OR_RETURN(DMatrixPtr dmatrix, MakeDMatrix(x, {}, {}, 0));
+  return PredictWithXGBoost(dmatrix.get(), x.rows(), margin);
+}
+
+StatusOr<Matrix> XGBoostModel::PredictSparseWithXGBoost(const transform::SparseMatrix& x,
+                                                        bool margin) const {
+  KEEL_RETURN_IF_ERROR(CheckFeatures(x.cols()));
+  KEEL_ASSIGN_OR_RETURN(DMatrixPtr dmatrix, MakeSparseDMatrix(x, {}, {}));
+  return PredictWithXGBoost(dmatrix.get(), x.rows(), margin);
+}
+
+StatusOr<Matrix> XGBoostModel::PredictWithXGBoost(void* dmatrix, int64_t rows, bool margin) const {
   std::vector<float> values;
   std::vector<uint64_t> shape;
   {
     absl::MutexLock lock(&mu_);
-    KEEL_RETURN_IF_ERROR(PredictDMatrix(booster_, dmatrix.get(), margin ? 1 : 0, &values, &shape));
+    KEEL_RETURN_IF_ERROR(PredictDMatrix(booster_, dmatrix, margin ? 1 : 0, &values, &shape));
   }
-  if (static_cast<int64_t>(values.size()) != x.rows() * num_outputs()) {
+  if (static_cast<int64_t>(values.size()) != rows * num_outputs()) {
     return absl::InternalError(absl::StrCat("xgboost returned ", values.size(),
-                                            " predictions; expected ", x.rows() * num_outputs()));
+                                            " predictions; expected ", rows * num_outputs()));
   }
-  Matrix out(x.rows(), num_outputs());
+  Matrix out(rows, num_outputs());
   std::copy(values.begin(), values.end(), out.data());
   return out;
 }

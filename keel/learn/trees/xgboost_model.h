@@ -42,6 +42,8 @@ class XGBoostModel : public Model {
   // Compiled predictor. Errors: InvalidArgument naming both feature counts.
   Status Predict(const Matrix& x, Matrix* out) const override;
   Status PredictRow(std::span<const double> x, std::span<double> out) const override;
+  // Compiled predictor on CSR (TreePredictor::PredictSparse).
+  Status PredictSparse(const transform::SparseMatrix& x, Matrix* out) const override;
 
   // XGBoost's JSON model; Python's xgboost.Booster(model_file=...) loads it.
   StatusOr<std::string> Save() const override;
@@ -61,6 +63,9 @@ class XGBoostModel : public Model {
   // XGBoost's own predictor (XGBoosterPredictFromDMatrix), for tests and
   // benchmarks: the same shape as Predict. `margin`: raw scores.
   StatusOr<Matrix> PredictWithXGBoost(const Matrix& x, bool margin = false) const;
+  // The same on a CSR DMatrix (absent entries missing).
+  StatusOr<Matrix> PredictSparseWithXGBoost(const transform::SparseMatrix& x,
+                                            bool margin = false) const;
 
   const TreePredictor& predictor() const { return predictor_; }
   // Feature names stored in the model (empty when none).
@@ -71,6 +76,8 @@ class XGBoostModel : public Model {
  private:
   XGBoostModel(void* booster, TreePredictor predictor, std::string learner, int rounds);
   Status CheckFeatures(int64_t cols) const;
+  // XGBoost's predictor on a DMatrix (DMatrixHandle) of `rows` rows.
+  StatusOr<Matrix> PredictWithXGBoost(void* dmatrix, int64_t rows, bool margin) const;
 
   mutable absl::Mutex mu_;
   void* booster_;  // BoosterHandle, owned; calls on it hold mu_
