@@ -336,7 +336,6 @@ class VocabularyTransform : public Transform {
     std::vector<Vocabulary> vocab;
     for (const std::string& name : columns) {
       const Column column = *table.ColumnByName(name);
-      // Per term: documents containing it, and total count.
       // Per term: documents containing it, and total count (a hash map, then
       // sorted: the vocabulary is in byte order, as sklearn's sorted()).
       struct TermStats {
