@@ -46,8 +46,8 @@ Status SparseNotSupported(std::string_view name) {
   return absl::InvalidArgumentError(absl::StrCat(
       "learner '", std::string(name),
       "' cannot take sparse features (the pipeline has steps with output: sparse); use a "
-      "learner that can (gbdt, rf) or set output: dense on those steps (small vocabularies "
-      "only)"));
+      "learner that can (gbdt, linear, logistic, rf) or set output: dense on those steps (small "
+      "vocabularies only)"));
 }
 
 Status Model::PredictSparse(const transform::SparseMatrix&, Matrix*) const {

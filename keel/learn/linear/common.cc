@@ -18,6 +18,19 @@ std::string ColumnName(int64_t column, const std::vector<std::string>& names) {
   return out;
 }
 
+// InvalidArgument for the non-finite `value` at `row` (-1: not shown) and
+// `column`.
+Status NonFiniteError(std::string_view learner, double value, int64_t row, int64_t column,
+                      const std::vector<std::string>& names) {
+  const bool nan = std::isnan(value);
+  return absl::InvalidArgumentError(absl::StrCat(
+      std::string(learner), ": X has ", nan ? "a missing value (NaN)" : "an infinite value", " at ",
+      row >= 0 ? absl::StrCat("row ", row, ", ") : "", ColumnName(column, names),
+      nan ? "; linear models cannot take missing values: add an impute step (for example "
+            "impute with strategy mean or median) before this model, or drop those rows"
+          : "; replace or clip infinite values before this model"));
+}
+
 }  // namespace
 
 Status CheckTask(const Learner& learner, Task task) {
@@ -34,17 +47,32 @@ Status CheckTask(const Learner& learner, Task task) {
 Status CheckFiniteRow(std::string_view learner, std::span<const double> values, int64_t row,
                       const std::vector<std::string>& names) {
   for (size_t c = 0; c < values.size(); ++c) {
-    if (std::isfinite(values[c])) continue;
-    const bool nan = std::isnan(values[c]);
-    return absl::InvalidArgumentError(absl::StrCat(
-        std::string(learner), ": X has ", nan ? "a missing value (NaN)" : "an infinite value",
-        " at ", row >= 0 ? absl::StrCat("row ", row, ", ") : "",
-        ColumnName(static_cast<int64_t>(c), names),
-        nan ? "; linear models cannot take missing values: add an impute step (for example "
-              "impute with strategy mean or median) before this model, or drop those rows"
-            : "; replace or clip infinite values before this model"));
+    if (!std::isfinite(values[c])) {
+      return NonFiniteError(learner, values[c], row, static_cast<int64_t>(c), names);
+    }
   }
   return absl::OkStatus();
+}
+
+Status CheckFiniteSparse(std::string_view learner, const transform::SparseMatrix& x,
+                         const std::vector<std::string>& names) {
+  for (int64_t r = 0; r < x.rows(); ++r) {
+    const std::span<const double> values = x.RowValues(r);
+    for (size_t i = 0; i < values.size(); ++i) {
+      if (!std::isfinite(values[i])) {
+        return NonFiniteError(learner, values[i], r, x.RowIndices(r)[i], names);
+      }
+    }
+  }
+  return absl::OkStatus();
+}
+
+int64_t TrainRows(const TrainData& train) {
+  return train.sparse != nullptr ? train.sparse->rows() : train.x.rows();
+}
+
+int64_t TrainCols(const TrainData& train) {
+  return train.sparse != nullptr ? train.sparse->cols() : train.x.cols();
 }
 
 Status CheckNumFeatures(std::string_view learner, int64_t cols, int64_t expected) {
@@ -57,15 +85,19 @@ Status CheckNumFeatures(std::string_view learner, int64_t cols, int64_t expected
 Status CheckTrainData(const Learner& learner, const TrainData& train) {
   const std::string name(learner.name());
   KEEL_RETURN_IF_ERROR(CheckTask(learner, train.task));
-  const Matrix& x = train.x;
-  if (x.rows() == 0 || x.cols() == 0) {
-    return absl::InvalidArgumentError(absl::StrCat(name, ": no training data (", x.rows(),
-                                                   " rows, ", x.cols(), " feature columns)"));
+  if (train.sparse != nullptr && !learner.takes_sparse()) return SparseNotSupported(name);
+  const int64_t n = TrainRows(train);
+  if (n == 0 || TrainCols(train) == 0) {
+    return absl::InvalidArgumentError(absl::StrCat(name, ": no training data (", n, " rows, ",
+                                                   TrainCols(train), " feature columns)"));
   }
-  for (int64_t r = 0; r < x.rows(); ++r) {
-    KEEL_RETURN_IF_ERROR(CheckFiniteRow(name, x.row(r), r, train.feature_names));
+  if (train.sparse != nullptr) {
+    KEEL_RETURN_IF_ERROR(CheckFiniteSparse(name, *train.sparse, train.feature_names));
+  } else {
+    for (int64_t r = 0; r < n; ++r) {
+      KEEL_RETURN_IF_ERROR(CheckFiniteRow(name, train.x.row(r), r, train.feature_names));
+    }
   }
-  const int64_t n = x.rows();
   if (IsSupervised(train.task)) {
     if (static_cast<int64_t>(train.y.size()) != n) {
       return absl::InvalidArgumentError(absl::StrCat(name, ": y has ", train.y.size(),
@@ -118,7 +150,7 @@ Status CheckTrainData(const Learner& learner, const TrainData& train) {
 }
 
 std::vector<double> WeightsOrOnes(const TrainData& train) {
-  if (train.weights.empty()) return std::vector<double>(static_cast<size_t>(train.x.rows()), 1.0);
+  if (train.weights.empty()) return std::vector<double>(static_cast<size_t>(TrainRows(train)), 1.0);
   return std::vector<double>(train.weights.begin(), train.weights.end());
 }
 

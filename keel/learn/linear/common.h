@@ -14,6 +14,7 @@
 #include "keel/base/status.h"
 #include "keel/learn/learner.h"
 #include "keel/learn/matrix.h"
+#include "keel/transform/sparse_matrix.h"
 #include "nlohmann/json_fwd.hpp"
 
 namespace keel::learn::linear_internal {
@@ -21,17 +22,29 @@ namespace keel::learn::linear_internal {
 // InvalidArgument unless `task` is one of `learner`'s tasks.
 Status CheckTask(const Learner& learner, Task task);
 
-// Checks what every learner here needs: a non-empty x; finite values in x
-// (a NaN names its row and column, the feature name when given, and says to
-// add an impute step); y of x.rows() finite values for supervised tasks
-// (labels 0/1 for binary, integers 0..num_classes-1 for multiclass);
-// weights empty or x.rows() finite values >= 0 with a positive sum.
+// Checks what every learner here needs: a non-empty x (train.sparse when
+// set, which only a learner whose takes_sparse() is true accepts:
+// SparseNotSupported otherwise); finite values in x (a NaN names its row and
+// column, the feature name when given, and says to add an impute step); y of
+// one finite value per row for supervised tasks (labels 0/1 for binary,
+// integers 0..num_classes-1 for multiclass); weights empty or one finite
+// value >= 0 per row with a positive sum.
 Status CheckTrainData(const Learner& learner, const TrainData& train);
+
+// The rows and columns of the features the learner trains on: train.sparse
+// when set, otherwise train.x.
+int64_t TrainRows(const TrainData& train);
+int64_t TrainCols(const TrainData& train);
 
 // InvalidArgument naming `row` (-1: not shown) and `column` when a value of
 // `values` is NaN or infinite. `names` may be empty.
 Status CheckFiniteRow(std::string_view learner, std::span<const double> values, int64_t row,
                       const std::vector<std::string>& names);
+
+// As CheckFiniteRow for every stored value of a CSR matrix (a NaN stored
+// there is a missing value, which linear models cannot take either).
+Status CheckFiniteSparse(std::string_view learner, const transform::SparseMatrix& x,
+                         const std::vector<std::string>& names);
 
 // InvalidArgument unless `cols` == `expected` features.
 Status CheckNumFeatures(std::string_view learner, int64_t cols, int64_t expected);
@@ -52,6 +65,21 @@ inline double Dot(const double* a, const double* b, int64_t n) {
   }
   for (; i < n; ++i) s0 += a[i] * b[i];
   return (s0 + s1) + (s2 + s3);
+}
+
+// Dot(a, x, n) for the dense row x that holds `values` at the ascending
+// columns `indices` and 0 elsewhere, bit for bit: each product goes to the
+// partial sum Dot gives its column, in the same order, and Dot's products
+// with 0 add nothing (a is finite).
+inline double SparseDot(const double* a, std::span<const int32_t> indices,
+                        std::span<const double> values, int64_t n) {
+  const int64_t n4 = n - n % 4;  // columns from n4 on are Dot's tail, summed into s0
+  double s[4] = {0, 0, 0, 0};
+  for (size_t i = 0; i < indices.size(); ++i) {
+    const int64_t c = indices[i];
+    s[c < n4 ? c % 4 : 0] += a[c] * values[i];
+  }
+  return (s[0] + s[1]) + (s[2] + s[3]);
 }
 
 // sum_i (a[i] - b[i])^2, in the same fixed order as Dot.

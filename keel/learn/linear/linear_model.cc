@@ -10,8 +10,10 @@ namespace keel::learn {
 namespace {
 
 using linear_internal::CheckFiniteRow;
+using linear_internal::CheckFiniteSparse;
 using linear_internal::CheckNumFeatures;
 using linear_internal::Dot;
+using linear_internal::SparseDot;
 
 constexpr char kFormat[] = "keel-linear-1";
 
@@ -35,8 +37,23 @@ int64_t LinearModel::num_outputs() const { return f_.link == Link::kSoftmax ? nu
 
 void LinearModel::Score(const double* x, double* out) const {
   const int64_t p = f_.num_features;
+  for (int64_t j = 0; j < num_coef_rows(); ++j) {
+    out[j] = Dot(f_.coef.data() + j * p, x, p) + f_.intercept[j];
+  }
+  ApplyLink(out);
+}
+
+void LinearModel::ScoreSparse(std::span<const int32_t> indices, std::span<const double> values,
+                              double* out) const {
+  const int64_t p = f_.num_features;
+  for (int64_t j = 0; j < num_coef_rows(); ++j) {
+    out[j] = SparseDot(f_.coef.data() + j * p, indices, values, p) + f_.intercept[j];
+  }
+  ApplyLink(out);
+}
+
+void LinearModel::ApplyLink(double* out) const {
   const int64_t k = num_coef_rows();
-  for (int64_t j = 0; j < k; ++j) out[j] = Dot(f_.coef.data() + j * p, x, p) + f_.intercept[j];
   switch (f_.link) {
     case Link::kIdentity:
       break;
@@ -68,6 +85,17 @@ Status LinearModel::Predict(const Matrix& x, Matrix* out) const {
   const int64_t m = num_outputs();
   if (out->rows() != x.rows() || out->cols() != m) *out = Matrix(x.rows(), m);
   for (int64_t r = 0; r < x.rows(); ++r) Score(x.row(r).data(), out->row(r).data());
+  return absl::OkStatus();
+}
+
+Status LinearModel::PredictSparse(const transform::SparseMatrix& x, Matrix* out) const {
+  KEEL_RETURN_IF_ERROR(CheckNumFeatures(f_.learner, x.cols(), f_.num_features));
+  KEEL_RETURN_IF_ERROR(CheckFiniteSparse(f_.learner, x, f_.feature_names));
+  const int64_t m = num_outputs();
+  if (out->rows() != x.rows() || out->cols() != m) *out = Matrix(x.rows(), m);
+  for (int64_t r = 0; r < x.rows(); ++r) {
+    ScoreSparse(x.RowIndices(r), x.RowValues(r), out->row(r).data());
+  }
   return absl::OkStatus();
 }
 

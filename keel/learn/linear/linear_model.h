@@ -15,6 +15,7 @@
 #include "keel/base/status.h"
 #include "keel/learn/learner.h"
 #include "keel/learn/matrix.h"
+#include "keel/transform/sparse_matrix.h"
 
 namespace keel::learn {
 
@@ -52,6 +53,9 @@ class LinearModel : public Model {
   // or a NaN / infinite value (naming its row and column).
   Status Predict(const Matrix& x, Matrix* out) const override;
   Status PredictRow(std::span<const double> x, std::span<double> out) const override;
+  // The same errors and the same bits as Predict on the densified matrix
+  // (SparseDot adds the stored products in Dot's order); O(nnz * outputs).
+  Status PredictSparse(const transform::SparseMatrix& x, Matrix* out) const override;
   // {"format":"keel-linear-1", "learner", "task", "link", "num_features",
   //  "coef": [[...]], "intercept": [...], "feature_names", "n_iter",
   //  "params"}; doubles in shortest round-trip form.
@@ -72,6 +76,11 @@ class LinearModel : public Model {
  private:
   // Scores one finite row into out (num_outputs() values).
   void Score(const double* x, double* out) const;
+  // Score for the row holding `values` at `indices` (ascending) and 0 elsewhere.
+  void ScoreSparse(std::span<const int32_t> indices, std::span<const double> values,
+                   double* out) const;
+  // Turns the linear scores in out (num_coef_rows() values) into outputs.
+  void ApplyLink(double* out) const;
 
   Fitted f_;
 };

@@ -3,11 +3,14 @@
 //   minimise  C * sum_i w_i * loss_i + 1/2 ||coef||^2   (intercept free)
 // solved by a line-search Newton-CG method (Hessian-vector products, no
 // Hessian matrix) to a tight gradient tolerance, so the unique optimum is
-// reached to far better than scikit-learn's lbfgs tolerance.
+// reached to far better than scikit-learn's lbfgs tolerance. The solver only
+// needs the products X * W' and G' * X, so it runs on a dense matrix or,
+// without densifying, on a CSR matrix (TrainData::sparse).
 #include <algorithm>
 #include <cmath>
 
 #include "Eigen/Dense"
+#include "Eigen/SparseCore"
 #include "absl/strings/str_cat.h"
 #include "keel/learn/linear/common.h"
 #include "keel/learn/linear/eigen_util.h"
@@ -18,7 +21,6 @@ namespace keel::learn {
 namespace {
 
 using linear_internal::AsEigen;
-using linear_internal::RowMatrix;
 
 // Parameters as a k x (p + 1) matrix: one row per score, the last column
 // the intercept. k is 1 for binary and the number of classes for softmax.
@@ -29,11 +31,15 @@ double Sigmoid(double z) {
   return z >= 0 ? 1.0 / (1.0 + std::exp(-z)) : std::exp(z) / (1.0 + std::exp(z));
 }
 
+// The objective over X, an Eigen view of the features: a dense
+// Map<const RowMatrix> or a sparse SparseRowMap (the same arithmetic; only
+// X * W' and G' * X touch X).
+template <typename XView>
 class Objective {
  public:
-  Objective(const Matrix& x, std::span<const double> y, std::vector<double> cw, int k,
+  Objective(const XView& x, std::span<const double> y, std::vector<double> cw, int k,
             bool fit_intercept)
-      : x_(AsEigen(x)), y_(y), cw_(std::move(cw)), k_(k), fit_intercept_(fit_intercept) {}
+      : x_(x), y_(y), cw_(std::move(cw)), k_(k), fit_intercept_(fit_intercept) {}
 
   int64_t p() const { return x_.cols(); }
   int k() const { return k_; }
@@ -93,7 +99,7 @@ class Objective {
   }
 
  private:
-  Eigen::Map<const RowMatrix> x_;
+  XView x_;
   std::span<const double> y_;
   std::vector<double> cw_;  // C * sample weight
   int k_;
@@ -114,7 +120,8 @@ struct NewtonResult {
 // Armijo condition holds. Stops when max |g| <= tol * max(1, max |g(0)|).
 // Starting from zero keeps the softmax intercepts (free up to a common
 // shift) summing to zero, as scikit-learn's lbfgs does.
-NewtonResult NewtonCg(Objective& obj, int64_t max_iter, double tol, const FitOptions& options) {
+template <typename Obj>
+NewtonResult NewtonCg(Obj& obj, int64_t max_iter, double tol, const FitOptions& options) {
   NewtonResult result;
   Theta& theta = result.theta;
   theta = Theta::Zero(obj.k(), obj.p() + 1);
@@ -187,6 +194,7 @@ class LogisticLearner : public Learner {
   }
   std::span<const Task> tasks() const override { return kTasks; }
   std::span<const ParamSpec> params() const override { return Specs(); }
+  bool takes_sparse() const override { return true; }
 
   StatusOr<std::unique_ptr<Model>> Fit(const TrainData& train, const Params& params,
                                        const FitOptions& options) const override;
@@ -235,13 +243,19 @@ StatusOr<std::unique_ptr<Model>> LogisticLearner::Fit(const TrainData& train, co
   std::vector<double> cw = linear_internal::WeightsOrOnes(train);
   for (double& w : cw) w *= c;
   const bool fit_intercept = params.Bool("fit_intercept");
-  Objective objective(train.x, train.y, std::move(cw), k, fit_intercept);
-  NewtonResult fit = NewtonCg(objective, params.Int("max_iter"), params.Float("tol"), options);
+  const auto solve = [&](const auto& x) -> NewtonResult {
+    Objective<std::decay_t<decltype(x)>> objective(x, train.y, std::move(cw), k, fit_intercept);
+    return NewtonCg(objective, params.Int("max_iter"), params.Float("tol"), options);
+  };
+  // Sparse features stay sparse: every product with X is a CSR product.
+  const NewtonResult fit = train.sparse != nullptr
+                               ? linear_internal::WithEigenSparse(*train.sparse, solve)
+                               : solve(AsEigen(train.x));
   if (!fit.theta.allFinite()) {
     return absl::InternalError(
         "logistic: the solver diverged (non-finite coefficients); scale X or lower C");
   }
-  const int64_t p = train.x.cols();
+  const int64_t p = linear_internal::TrainCols(train);
   LinearModel::Fitted f;
   f.learner = "logistic";
   f.task = train.task;

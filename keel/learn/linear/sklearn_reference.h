@@ -13,6 +13,7 @@
 #include "keel/base/status.h"
 #include "keel/learn/learner.h"
 #include "keel/learn/matrix.h"
+#include "keel/transform/sparse_matrix.h"
 #include "nlohmann/json.hpp"
 
 namespace keel::learn::testing_util {
@@ -28,6 +29,13 @@ StatusOr<nlohmann::json> SklearnReference(nlohmann::json spec, const Matrix& x,
                                           std::span<const double> weights = {},
                                           const Matrix* init = nullptr);
 
+// As SklearnReference with a CSR X: scikit-learn fits a scipy CSR matrix
+// (row,col,value lines in a temp file), never a dense copy.
+StatusOr<nlohmann::json> SklearnReferenceSparse(nlohmann::json spec,
+                                                const transform::SparseMatrix& x,
+                                                std::span<const double> y = {},
+                                                std::span<const double> weights = {});
+
 // rows x cols of N(0, 1) * scale + shift, from `seed`.
 Matrix Gaussian(int64_t rows, int64_t cols, uint32_t seed, double scale = 1, double shift = 0);
 // y = x . coef + intercept + noise * N(0, 1).
@@ -35,6 +43,17 @@ std::vector<double> LinearTarget(const Matrix& x, std::span<const double> coef, 
                                  double noise, uint32_t seed);
 // Labels 0..k-1 drawn from a softmax over x . W_k (k = 2: binary).
 std::vector<double> SoftmaxLabels(const Matrix& x, int k, uint32_t seed);
+// rows x cols CSR with `per_row` distinct columns per row (low column
+// indices drawn more often, as words in text) and values in [0.1, 1) (as
+// TF-IDF), from `seed`.
+transform::SparseMatrix SparseRandom(int64_t rows, int64_t cols, int per_row, uint32_t seed);
+// The dense copy of `x`.
+Matrix Densify(const transform::SparseMatrix& x);
+// LinearTarget and SoftmaxLabels for CSR x (weights drawn as for dense x).
+std::vector<double> SparseLinearTarget(const transform::SparseMatrix& x,
+                                       std::span<const double> coef, double intercept, double noise,
+                                       uint32_t seed);
+std::vector<double> SparseSoftmaxLabels(const transform::SparseMatrix& x, int k, uint32_t seed);
 // `k` well-separated Gaussian blobs of `per_blob` rows each.
 Matrix Blobs(int k, int64_t per_blob, int64_t cols, uint32_t seed);
 

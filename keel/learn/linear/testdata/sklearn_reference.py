@@ -10,6 +10,7 @@ import sys
 import warnings
 
 import numpy as np
+import scipy.sparse as sp
 from sklearn.cluster import KMeans
 from sklearn.decomposition import PCA
 from sklearn.linear_model import ElasticNet, LinearRegression, LogisticRegression, Ridge
@@ -21,9 +22,18 @@ def load(path):
     return np.loadtxt(path, delimiter=",", ndmin=2)
 
 
+def load_x(spec):
+    """Dense X from "x", or scipy CSR from "x_coo" (row,col,value lines) and "shape"."""
+    if "x_coo" not in spec:
+        return load(spec["x"])
+    t = np.loadtxt(spec["x_coo"], delimiter=",", ndmin=2).reshape(-1, 3)
+    rows, cols = spec["shape"]
+    return sp.csr_matrix((t[:, 2], (t[:, 0].astype(int), t[:, 1].astype(int))), shape=(rows, cols))
+
+
 def main():
     spec = json.load(sys.stdin)
-    x = load(spec["x"])
+    x = load_x(spec)
     y = load(spec["y"]).ravel() if "y" in spec else None
     w = load(spec["w"]).ravel() if "w" in spec else None
     model = spec["model"]
@@ -31,7 +41,8 @@ def main():
     if model == "linear":
         m = LinearRegression(fit_intercept=spec["fit_intercept"]).fit(x, y, sample_weight=w)
     elif model == "ridge":
-        m = Ridge(alpha=spec["alpha"], fit_intercept=spec["fit_intercept"]).fit(
+        extra = {k: spec[k] for k in ("solver", "tol", "max_iter") if k in spec}
+        m = Ridge(alpha=spec["alpha"], fit_intercept=spec["fit_intercept"], **extra).fit(
             x, y, sample_weight=w)
     elif model == "enet":
         m = ElasticNet(alpha=spec["alpha"], l1_ratio=spec["l1_ratio"], tol=spec["tol"],
@@ -43,6 +54,7 @@ def main():
                                max_iter=spec["max_iter"],
                                fit_intercept=spec["fit_intercept"]).fit(x, y, sample_weight=w)
         out["proba"] = m.predict_proba(x).tolist()
+        out["sparse"] = sp.issparse(x)
         out["n_iter"] = int(m.n_iter_[0])
         # The objective C * sum(w * log loss) + ||coef||^2 / 2 at the solution.
         p = np.clip(m.predict_proba(x), 1e-300, None)
@@ -73,6 +85,7 @@ def main():
         return
     else:
         raise SystemExit("unknown model " + model)
+    out["sparse"] = sp.issparse(x)
     out["coef"] = np.atleast_2d(m.coef_).tolist()
     out["intercept"] = np.atleast_1d(m.intercept_).tolist()
     print(json.dumps(out))
