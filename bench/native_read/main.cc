@@ -119,8 +119,7 @@ int Run(const std::string& csv, const std::string& native, int repeat, int threa
     std::printf("compression %s: native %.1f MB (%.2fx smaller than the csv)\n", name.c_str(),
                 native_bytes / 1e6, static_cast<double>(csv_bytes) / native_bytes);
     Row(("native_write " + name).c_str(), table.num_rows(), *write, native_bytes);
-    Row(("native_read " + name + " (ReadAll)").c_str(), table.num_rows(), *read_all,
-        native_bytes);
+    Row(("native_read " + name + " (ReadAll)").c_str(), table.num_rows(), *read_all, native_bytes);
     std::string label = "native_read " + name + " (";
     for (size_t i = 0; i < columns.size(); ++i) label += (i ? "," : "") + columns[i];
     label += ")";

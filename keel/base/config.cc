@@ -59,8 +59,8 @@ std::vector<SettingSpec> BuildSettings() {
                .default_value = "false",
                .help = "Address buckets as ENDPOINT/BUCKET (MinIO and most local servers) "
                        "instead of BUCKET.ENDPOINT"});
-  s.push_back({.key = "storage.s3.access_key_id",
-               .help = "S3 access key id; empty: AWS_ACCESS_KEY_ID"});
+  s.push_back(
+      {.key = "storage.s3.access_key_id", .help = "S3 access key id; empty: AWS_ACCESS_KEY_ID"});
   s.push_back({.key = "storage.s3.secret_access_key",
                .help = "S3 secret key; empty: AWS_SECRET_ACCESS_KEY (prefer the variable)"});
   s.push_back({.key = "storage.s3.timeout_ms",
@@ -148,10 +148,10 @@ std::string Validate(const SettingSpec& spec, std::string_view value) {
       for (const std::string& choice : spec.choices) {
         if (value == choice) return "";
       }
-    {
-      const std::string hint = DidYouMean(value, spec.choices);
-      return absl::StrCat("expected ", TypeDescription(spec), got, hint.empty() ? "" : ".", hint);
-    }
+      {
+        const std::string hint = DidYouMean(value, spec.choices);
+        return absl::StrCat("expected ", TypeDescription(spec), got, hint.empty() ? "" : ".", hint);
+      }
     case SettingType::kInt: {
       char* end = nullptr;
       const std::string text(value);
@@ -235,10 +235,10 @@ class Walker {
       const YAML::Mark value_mark = value.Mark().line >= 0 ? value.Mark() : key_node.Mark();
       if (const SettingSpec* spec = FindSpec(path)) {
         if (value.IsNull()) {
-          return Error(value_mark,
-                       absl::StrCat(path, ": no value given; write ", TypeDescription(*spec),
-                                    ", or remove the line to use the default '",
-                                    spec->default_value, "'"));
+          return Error(
+              value_mark,
+              absl::StrCat(path, ": no value given; write ", TypeDescription(*spec),
+                           ", or remove the line to use the default '", spec->default_value, "'"));
         }
         if (!value.IsScalar()) {
           return Error(value_mark, absl::StrCat(path, ": expected ", TypeDescription(*spec),
@@ -249,20 +249,19 @@ class Walker {
       } else if (IsSection(path)) {
         if (value.IsNull()) continue;  // "log:" with nothing under it
         if (!value.IsMap()) {
-          return Error(value_mark,
-                       absl::StrCat(path, ": expected a mapping of settings (",
-                                    absl::StrJoin(KeysUnder(path), ", "), "), got ",
-                                    NodeKind(value)));
+          return Error(value_mark, absl::StrCat(path, ": expected a mapping of settings (",
+                                                absl::StrJoin(KeysUnder(path), ", "), "), got ",
+                                                NodeKind(value)));
         }
         KEEL_RETURN_IF_ERROR(WalkMap(value, path));
       } else {
         const std::vector<std::string> valid = KeysUnder(prefix);
-        return Error(key_node.Mark(),
-                     absl::StrCat("unknown key '", path, "'.", DidYouMean(key, valid),
-                                  " Valid keys ",
-                                  prefix.empty() ? std::string("at the top level")
-                                                 : absl::StrCat("under '", prefix, "'"),
-                                  ": ", absl::StrJoin(valid, ", "), "."));
+        return Error(
+            key_node.Mark(),
+            absl::StrCat("unknown key '", path, "'.", DidYouMean(key, valid), " Valid keys ",
+                         prefix.empty() ? std::string("at the top level")
+                                        : absl::StrCat("under '", prefix, "'"),
+                         ": ", absl::StrJoin(valid, ", "), "."));
       }
     }
     return absl::OkStatus();
@@ -317,10 +316,9 @@ StatusOr<Config> Config::Parse(std::string_view yaml_text, std::string_view sour
         std::string(source), ": the file has no settings; it needs at least 'project: NAME'"));
   }
   if (!root.IsMap()) {
-    return walker.Error(root.Mark(),
-                        absl::StrCat("expected a mapping of settings (",
-                                     absl::StrJoin(KeysUnder(""), ", "), "), got ",
-                                     NodeKind(root)));
+    return walker.Error(
+        root.Mark(), absl::StrCat("expected a mapping of settings (",
+                                  absl::StrJoin(KeysUnder(""), ", "), "), got ", NodeKind(root)));
   }
   try {
     KEEL_RETURN_IF_ERROR(walker.WalkMap(root, ""));
@@ -454,7 +452,8 @@ std::string RenderConfigTemplate(std::string_view project_name) {
     }
     const std::string indent(2 * (parts.size() - 1), ' ');
     std::string value = spec.default_value;
-    if (spec.type == SettingType::kString && NeedsQuotes(value)) value = absl::StrCat("\"", value, "\"");
+    if (spec.type == SettingType::kString && NeedsQuotes(value))
+      value = absl::StrCat("\"", value, "\"");
     absl::StrAppend(&out, "# ", indent, "# ", spec.help, "\n");
     absl::StrAppend(&out, "# ", indent, parts.back(), ": ", value, "\n");
   }

@@ -36,7 +36,8 @@ TEST(YamlBoolTest, TrueFalseAbsentAndMistakes) {
   EXPECT_EQ(Bool("push:"), "absent");
   EXPECT_EQ(Bool("name: x\npush: yes"),
             "f.yaml:2:7: source 's': push: expected true or false, found 'yes'");
-  EXPECT_EQ(Bool("push: [1]"), "f.yaml:1:7: source 's': push: expected true or false, found 'a list'");
+  EXPECT_EQ(Bool("push: [1]"),
+            "f.yaml:1:7: source 's': push: expected true or false, found 'a list'");
 }
 
 }  // namespace

@@ -221,9 +221,9 @@ class Parser {
     KEEL_ASSIGN_OR_RETURN(s.dataset, Scalar(node, "dataset", label, false));
     KEEL_ASSIGN_OR_RETURN(s.sql, Scalar(node, "sql", label, false));
     KEEL_ASSIGN_OR_RETURN(s.query, Scalar(node, "query", label, false));
-    KEEL_ASSIGN_OR_RETURN(const std::optional<bool> push,
-                          YamlBool(node, "push", label,
-                                   [this](const YAML::Node& n) { return Where(n); }));
+    KEEL_ASSIGN_OR_RETURN(
+        const std::optional<bool> push,
+        YamlBool(node, "push", label, [this](const YAML::Node& n) { return Where(n); }));
     s.push = push.value_or(false);
     if (s.push && !s.sql.empty()) {
       return Error(node["sql"],

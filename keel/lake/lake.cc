@@ -182,9 +182,9 @@ StatusOr<std::unique_ptr<Lake>> Lake::Open(const Workspace& workspace) {
                         ObjectStoreRegistry::Builtins().Open(
                             workspace.StorageUri(), OptionsFromConfig(workspace.config())));
   KEEL_ASSIGN_OR_RETURN(std::unique_ptr<MetadataStore> registry, OpenMetadataStore(workspace));
-  auto lake = std::make_unique<Lake>(std::move(store), std::move(registry),
-                                     workspace.state_dir() + "/tmp",
-                                     OptionsFromConfig(workspace.config()));
+  auto lake =
+      std::make_unique<Lake>(std::move(store), std::move(registry), workspace.state_dir() + "/tmp",
+                             OptionsFromConfig(workspace.config()));
   const std::string& compression = workspace.config().GetString("storage.table_compression");
   if (compression != "auto") {
     KEEL_ASSIGN_OR_RETURN(NativeCompression chosen, ParseNativeCompression(compression));
@@ -201,8 +201,8 @@ Lake::Lake(std::unique_ptr<ObjectStore> store, std::unique_ptr<MetadataStore> re
       source_options_(std::move(source_options)) {
   // Plain tables pay off where they can be memory-mapped.
   StatusOr<std::optional<std::string>> local = store_->LocalFilePath("table.kcol");
-  table_compression_ = local.ok() && local->has_value() ? NativeCompression::kNone
-                                                        : NativeCompression::kZstd;
+  table_compression_ =
+      local.ok() && local->has_value() ? NativeCompression::kNone : NativeCompression::kZstd;
 }
 
 StatusOr<IngestResult> Lake::Ingest(std::string_view source, std::string_view name,
@@ -243,8 +243,8 @@ StatusOr<IngestResult> Lake::Ingest(std::string_view source, std::string_view na
     KEEL_ASSIGN_OR_RETURN(format, DetectFormat(file_name, &tab));
     if (tab && !options.delimiter_set) csv.delimiter = '\t';
   } else if (format != "csv" && format != "jsonl" && format != "parquet") {
-    return absl::InvalidArgumentError(absl::StrCat("unknown format '", format,
-                                                   "'; known: auto, csv, jsonl, parquet"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("unknown format '", format, "'; known: auto, csv, jsonl, parquet"));
   }
 
   std::error_code ec;
@@ -290,8 +290,8 @@ StatusOr<IngestResult> Lake::Ingest(std::string_view source, std::string_view na
 
   v.source = std::string(source);
   const auto put_raw = [&](const std::string& key) { return store_->PutFile(key, local_path); };
-  KEEL_ASSIGN_OR_RETURN(IngestResult result,
-                        WriteVersion(std::move(v), table, file_name, put_raw, options.partition_by));
+  KEEL_ASSIGN_OR_RETURN(IngestResult result, WriteVersion(std::move(v), table, file_name, put_raw,
+                                                          options.partition_by));
   progress.Set(size);
   progress.Finish();
   return result;

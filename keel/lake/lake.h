@@ -28,8 +28,8 @@
 #include "keel/registry/metadata_store.h"
 #include "keel/storage/object_store.h"
 #include "keel/table/csv_reader.h"
-#include "keel/table/schema.h"
 #include "keel/table/native_file.h"
+#include "keel/table/schema.h"
 #include "keel/table/table.h"
 
 namespace keel {

@@ -2,13 +2,13 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "keel/storage/forwarding_store.h"
-#include "keel/table/parquet_writer.h"
 #include "keel/base/files.h"
 #include "keel/base/hash.h"
 #include "keel/base/testing/temp_dir.h"
+#include "keel/storage/forwarding_store.h"
 #include "keel/storage/local_store.h"
 #include "keel/table/csv_reader.h"
+#include "keel/table/parquet_writer.h"
 
 namespace keel {
 namespace {
@@ -127,8 +127,8 @@ TEST_F(LakeTest, NamesAndReferencesAreChecked) {
 
 TEST_F(LakeTest, JsonLinesAndParquetIngestToTheSameTable) {
   auto jsonl = lake_->Ingest(
-      Write("events.jsonl", "{\"id\": 1, \"user\": {\"name\": \"ann\"}}\n{\"id\": 2}\n"),
-      "events", {});
+      Write("events.jsonl", "{\"id\": 1, \"user\": {\"name\": \"ann\"}}\n{\"id\": 2}\n"), "events",
+      {});
   ASSERT_TRUE(jsonl.ok()) << jsonl.status();
   EXPECT_EQ(jsonl->version.format, "jsonl");
   EXPECT_EQ(jsonl->schema.ToString(), "id: int64, user.name: string");
@@ -247,13 +247,13 @@ TEST_F(LakeTest, TableCompressionFollowsTheSetting) {
   EXPECT_TRUE(lake_->ReadTable(plain->version)->Equals(*table));
 
   // A table made elsewhere is named by the hash of what is stored.
-  TableSource source{.format = "sqlite", .source = "sqlite://x.db", .raw_name = "q.sql",
-                     .raw_bytes = "SELECT 1"};
+  TableSource source{
+      .format = "sqlite", .source = "sqlite://x.db", .raw_name = "q.sql", .raw_bytes = "SELECT 1"};
   auto made = lake_->IngestTable(*table, source, "made", {});
   ASSERT_TRUE(made.ok()) << made.status();
-  EXPECT_THAT(made->version.parse_options_json,
-              HasSubstr(Sha256Hex(*EncodeNativeFile(*table, {.compression =
-                                                                 NativeCompression::kNone}))));
+  EXPECT_THAT(
+      made->version.parse_options_json,
+      HasSubstr(Sha256Hex(*EncodeNativeFile(*table, {.compression = NativeCompression::kNone}))));
 }
 
 TEST_F(LakeTest, IngestsAFileUri) {

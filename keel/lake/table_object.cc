@@ -8,11 +8,11 @@ namespace keel {
 
 StatusOr<std::string> TableObjectSha256(const Table& table, NativeCompression compression) {
   Sha256 hash;
-  KEEL_RETURN_IF_ERROR(EncodeNativeFileTo(table, {.compression = compression},
-                                          [&](std::string_view bytes) {
-                                            hash.Update(bytes);
-                                            return absl::OkStatus();
-                                          }));
+  KEEL_RETURN_IF_ERROR(
+      EncodeNativeFileTo(table, {.compression = compression}, [&](std::string_view bytes) {
+        hash.Update(bytes);
+        return absl::OkStatus();
+      }));
   return HexEncode(hash.Finish());
 }
 

@@ -39,6 +39,7 @@ struct ServedModel::Scratch {
   transform::Row row;
   std::vector<double> x;
   learn::Matrix scores;
+  std::vector<std::pair<int32_t, double>> entries;  // the sparse path's row
 };
 
 ServedModel::~ServedModel() = default;
@@ -77,8 +78,8 @@ ServedModel::ServedModel(learn::LoadedModel loaded, BatchingOptions batching)
   inputs_ = model_inputs_;
   for (int i = 0; i < inputs_.num_fields(); ++i) request_to_model_.push_back(i);
   if (batching.enabled()) {
-    batcher_ = std::make_unique<Batcher>(
-        batching, [this](const InputBatch& batch) { return Score(batch); });
+    batcher_ = std::make_unique<Batcher>(batching,
+                                         [this](const InputBatch& batch) { return Score(batch); });
   }
 }
 
@@ -97,10 +98,9 @@ StatusOr<InputBatch> ServedModel::BatchFromTable(const Table& table) const {
     const Field& field = inputs().field(i);
     KEEL_ASSIGN_OR_RETURN(Column column, table.ColumnByName(field.name));
     if (column.type() != field.type) {
-      return absl::InvalidArgumentError(absl::StrCat("column '", field.name, "' is ",
-                                                     std::string(DataTypeName(column.type())),
-                                                     "; the model takes ",
-                                                     std::string(DataTypeName(field.type))));
+      return absl::InvalidArgumentError(
+          absl::StrCat("column '", field.name, "' is ", std::string(DataTypeName(column.type())),
+                       "; the model takes ", std::string(DataTypeName(field.type))));
     }
     for (int64_t r = 0; r < table.num_rows(); ++r) {
       Value& v = batch.value(i, r);
@@ -136,7 +136,8 @@ ServedModel::Scratch& ServedModel::ThreadScratch() const {
   if (it != cache.end()) return *it->second;
   if (cache.size() >= 32) cache.clear();
   auto scratch = std::make_unique<Scratch>();
-  if (const transform::FittedPipeline* pipeline = bundle_.pipeline()) scratch->row = pipeline->NewRow();
+  if (const transform::FittedPipeline* pipeline = bundle_.pipeline())
+    scratch->row = pipeline->NewRow();
   scratch->x.resize(feature_source_.size());
   return *cache.emplace(id_, std::move(scratch)).first->second;
 }
@@ -147,14 +148,6 @@ StatusOr<Table> ServedModel::Score(const InputBatch& batch) const {
 }
 
 StatusOr<Table> ServedModel::ScoreModelInputs(const InputBatch& batch) const {
-  const learn::BundleManifest& m = bundle_.manifest();
-  for (size_t j = 0; j < feature_source_.size(); ++j) {
-    if (feature_source_[j] < 0) {
-      return absl::FailedPreconditionError(absl::StrCat(
-          "model ", name(), " version ", version(), ": feature '", m.features[j],
-          "' is neither a pipeline output nor an input (a damaged bundle?)"));
-    }
-  }
   for (int i = 0; i < batch.num_inputs(); ++i) {
     if (!batch.present(i)) {
       return absl::InvalidArgumentError(
@@ -162,11 +155,22 @@ StatusOr<Table> ServedModel::ScoreModelInputs(const InputBatch& batch) const {
     }
   }
   Scratch& s = ThreadScratch();
+  const transform::FittedPipeline* pipeline = bundle_.pipeline();
+  // (Before the per-feature check below: a sparse pipeline's features are
+  // its outputs, possibly 2^18 of them.)
+  if (pipeline != nullptr && pipeline->has_sparse_outputs()) return ScoreSparse(batch, s);
+  const learn::BundleManifest& m = bundle_.manifest();
+  for (size_t j = 0; j < feature_source_.size(); ++j) {
+    if (feature_source_[j] < 0) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("model ", name(), " version ", version(), ": feature '", m.features[j],
+                       "' is neither a pipeline output nor an input (a damaged bundle?)"));
+    }
+  }
   const int64_t rows = batch.rows();
   if (s.scores.rows() != rows || s.scores.cols() != num_outputs_) {
     s.scores = learn::Matrix(rows, num_outputs_);
   }
-  const transform::FittedPipeline* pipeline = bundle_.pipeline();
   for (int64_t r = 0; r < rows; ++r) {
     if (pipeline != nullptr) {
       for (int i = 0; i < batch.num_inputs(); ++i) {
@@ -188,6 +192,34 @@ StatusOr<Table> ServedModel::ScoreModelInputs(const InputBatch& batch) const {
     }
     KEEL_RETURN_IF_ERROR(bundle_.model().PredictRow(s.x, s.scores.row(r)));
   }
+  return bundle_.ScoresToTable(s.scores);
+}
+
+StatusOr<Table> ServedModel::ScoreSparse(const InputBatch& batch, Scratch& s) const {
+  // The model's features are every pipeline output, in order (keel train
+  // refuses --features with sparse outputs), so an entry's output index is
+  // its feature index.
+  const transform::FittedPipeline& pipeline = *bundle_.pipeline();
+  const int64_t cols = pipeline.output_schema().num_fields();
+  if (static_cast<int64_t>(bundle_.manifest().features.size()) != cols) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "model ", name(), " version ", version(), " has ", bundle_.manifest().features.size(),
+        " features but its pipeline's sparse output has ", cols, " columns (a damaged bundle?)"));
+  }
+  transform::SparseMatrix::Builder x(cols);
+  for (int64_t r = 0; r < batch.rows(); ++r) {
+    for (int i = 0; i < batch.num_inputs(); ++i) {
+      if (input_slot_[i] >= 0) s.row.Set(input_slot_[i], batch.value(i, r));
+    }
+    Status transformed = pipeline.TransformRowSparse(&s.row, &s.entries);
+    if (!transformed.ok()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("row ", r, ": ", std::string(transformed.message())));
+    }
+    for (const auto& [j, v] : s.entries) x.Add(j, v);
+    x.EndRow();
+  }
+  KEEL_RETURN_IF_ERROR(bundle_.model().PredictSparse(std::move(x).Finish(), &s.scores));
   return bundle_.ScoresToTable(s.scores);
 }
 

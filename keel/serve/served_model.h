@@ -18,9 +18,9 @@
 #include "keel/base/status.h"
 #include "keel/features/online_store.h"
 #include "keel/learn/bundle.h"
-#include "keel/serve/batcher.h"
 #include "keel/learn/model_store.h"
 #include "keel/registry/records.h"
+#include "keel/serve/batcher.h"
 #include "keel/table/table.h"
 #include "keel/transform/row.h"
 
@@ -113,6 +113,10 @@ class ServedModel {
 
   // Scores a batch over model_inputs_ (every input the pipeline reads).
   StatusOr<Table> ScoreModelInputs(const InputBatch& batch) const;
+  // The same for a pipeline with sparse outputs: each row's non-zeros
+  // (TransformRowSparse) into one CSR matrix, scored by PredictSparse, so a
+  // request costs its terms, not the width of a hashing step.
+  StatusOr<Table> ScoreSparse(const InputBatch& batch, Scratch& s) const;
   // The request batch with the fetched features joined in.
   StatusOr<Table> ScoreWithOnlineFeatures(const InputBatch& batch) const;
 

@@ -52,6 +52,38 @@ TEST_P(ServedModelTest, RowPathEqualsBundlePredictBitForBit) {
 
 INSTANTIATE_TEST_SUITE_P(Learners, ServedModelTest, ::testing::Values("gbdt", "logistic", "rf"));
 
+// A pipeline with a sparse text step (2^18 hashing slots): requests take
+// the sparse row path, with the bundle's CSR scores bit for bit.
+class ServedSparseModelTest : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(ServedSparseModelTest, SparseRowPathEqualsBundlePredictBitForBit) {
+  testing::ServeFixture fixture;
+  fixture.TrainAndStore("fraud", GetParam(), /*seed=*/1, /*sparse=*/true);
+  auto loaded = learn::LoadModelVersion(fixture.lake(), "fraud");
+  ASSERT_TRUE(loaded.ok()) << loaded.status();
+  ServedModel model(*std::move(loaded));
+  ASSERT_NE(model.bundle().pipeline(), nullptr);
+  ASSERT_TRUE(model.bundle().pipeline()->has_sparse_outputs());
+  Table rows = testing::Transactions(150, 77);  // gaps in amount, an unseen merchant or two
+  auto batch = model.BatchFromTable(rows);
+  ASSERT_TRUE(batch.ok()) << batch.status();
+  auto served = model.Score(*batch);
+  ASSERT_TRUE(served.ok()) << served.status();
+  auto reference = model.bundle().Predict(rows);
+  ASSERT_TRUE(reference.ok()) << reference.status();
+  ExpectTablesBitIdentical(*served, *reference);
+  // One row at a time gives the same as in a batch.
+  for (int64_t r : {0, 7, 149}) {
+    auto one = model.BatchFromTable(rows.Slice(r, 1));
+    ASSERT_TRUE(one.ok());
+    auto scored = model.Score(*one);
+    ASSERT_TRUE(scored.ok()) << scored.status();
+    ExpectTablesBitIdentical(*scored, reference->Slice(r, 1));
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Learners, ServedSparseModelTest, ::testing::Values("gbdt", "logistic"));
+
 TEST(ServedModelNoPipelineTest, NumericInputsFeedTheModelDirectly) {
   testing::ServeFixture fixture;
   fixture.TrainNumericAndStore("reg");

@@ -37,6 +37,26 @@ steps:
     columns: [n_items]
 )yaml";
 
+// The same inputs through a sparse text step: merchant hashed into 2^18
+// slots (output: sparse), so that only the sparse path is reasonable.
+constexpr char kSparsePrep[] = R"yaml(
+remainder: drop
+steps:
+  - step: impute
+    columns: [amount]
+    strategy: median
+  - step: hashing_vectorizer
+    columns: [merchant]
+    n_features: 262144
+    output: sparse
+  - step: datetime
+    columns: [event_time]
+    features: [hour, dow]
+  - step: scale
+    name: scale_items
+    columns: [n_items]
+)yaml";
+
 Table ReadOrDie(const std::string& csv, const std::map<std::string, DataType>& types) {
   CsvReadOptions options;
   options.schema_override = types;
@@ -64,18 +84,18 @@ std::string TransactionsCsv(int rows, int seed) {
     const int hour = static_cast<int>((t / 3600000000LL) % 24);
     const double risk = amount / 500 + (m == 2 ? 0.6 : 0) + (hour < 5 ? 0.5 : 0) - items * 0.03;
     const int label = unit(rng) < risk * 0.6 ? 1 : 0;
-    absl::StrAppend(&csv, i % 17 == 3 ? "" : absl::StrFormat("%.2f", amount), ",", merchants[m], ",",
-                    FormatRfc3339(t), ",", items, ",", label, "\n");
+    absl::StrAppend(&csv, i % 17 == 3 ? "" : absl::StrFormat("%.2f", amount), ",", merchants[m],
+                    ",", FormatRfc3339(t), ",", items, ",", label, "\n");
   }
   return csv;
 }
 
 Table Transactions(int rows, int seed) {
   return ReadOrDie(TransactionsCsv(rows, seed), {{"amount", DataType::kFloat64},
-                                                  {"merchant", DataType::kString},
-                                                  {"event_time", DataType::kTimestamp},
-                                                  {"n_items", DataType::kInt64},
-                                                  {"is_fraud", DataType::kInt64}});
+                                                 {"merchant", DataType::kString},
+                                                 {"event_time", DataType::kTimestamp},
+                                                 {"n_items", DataType::kInt64},
+                                                 {"is_fraud", DataType::kInt64}});
 }
 
 ServeFixture::ServeFixture() {
@@ -106,16 +126,21 @@ int64_t Store(Lake& lake, const std::string& model, const Table& table, learn::T
 
 }  // namespace
 
-int64_t ServeFixture::TrainAndStore(const std::string& model, const std::string& learner, int seed) {
+int64_t ServeFixture::TrainAndStore(const std::string& model, const std::string& learner, int seed,
+                                    bool sparse) {
   learn::TrainSpec spec;
   spec.learner = learner;
   spec.target = "is_fraud";
   spec.seed = static_cast<uint64_t>(seed);
   if (learner == "gbdt") spec.params = {"n_estimators=20", "max_depth=3"};
-  StatusOr<transform::PipelineSpec> prep = transform::PipelineSpec::Parse(kPrep, "prep.yaml");
-  if (!prep.ok()) std::abort();
+  const char* text = sparse ? kSparsePrep : kPrep;
+  StatusOr<transform::PipelineSpec> prep = transform::PipelineSpec::Parse(text, "prep.yaml");
+  if (!prep.ok()) {
+    ADD_FAILURE() << prep.status();
+    std::abort();
+  }
   spec.transform = *prep;
-  spec.transform_text = kPrep;
+  spec.transform_text = text;
   return Store(*lake_, model, Transactions(300, seed), spec);
 }
 

@@ -29,9 +29,10 @@ class ServeFixture {
   // Trains `learner` (gbdt, logistic...) on Transactions() through a
   // pipeline (impute+scale amount, one-hot merchant with an unknown bucket,
   // hour and day of week of event_time) and stores it as a new version of
-  // `model`. Returns the version.
-  int64_t TrainAndStore(const std::string& model, const std::string& learner = "gbdt",
-                        int seed = 1);
+  // `model`. Returns the version. `sparse`: merchant goes through a
+  // hashing_vectorizer of 2^18 slots with output: sparse instead.
+  int64_t TrainAndStore(const std::string& model, const std::string& learner = "gbdt", int seed = 1,
+                        bool sparse = false);
   // A model without a pipeline: numeric inputs x0, x1, x2 only.
   int64_t TrainNumericAndStore(const std::string& model);
   learn::Bundle LoadBundle(const std::string& ref);

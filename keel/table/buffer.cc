@@ -64,19 +64,22 @@ std::unique_ptr<Buffer> Buffer::Allocate(int64_t size_bytes) {
   // malloc(0) may return null; keep a valid pointer for empty buffers.
   void* data = std::malloc(static_cast<size_t>(size_bytes > 0 ? size_bytes : 1));
   if (data == nullptr) throw std::bad_alloc();
-  return std::unique_ptr<Buffer>(new Buffer(static_cast<uint8_t*>(data), size_bytes, Kind::kMalloc));
+  return std::unique_ptr<Buffer>(
+      new Buffer(static_cast<uint8_t*>(data), size_bytes, Kind::kMalloc));
 }
 
 std::unique_ptr<Buffer> Buffer::AllocateZeroed(int64_t size_bytes) {
   if (size_bytes >= kMapBytes) return Allocate(size_bytes);  // fresh pages are zero
   void* data = std::calloc(static_cast<size_t>(size_bytes > 0 ? size_bytes : 1), 1);
   if (data == nullptr) throw std::bad_alloc();
-  return std::unique_ptr<Buffer>(new Buffer(static_cast<uint8_t*>(data), size_bytes, Kind::kMalloc));
+  return std::unique_ptr<Buffer>(
+      new Buffer(static_cast<uint8_t*>(data), size_bytes, Kind::kMalloc));
 }
 
 std::shared_ptr<const Buffer> Buffer::View(std::shared_ptr<const void> owner, const uint8_t* data,
                                            int64_t size_bytes) {
-  auto view = std::shared_ptr<Buffer>(new Buffer(const_cast<uint8_t*>(data), size_bytes, Kind::kView));
+  auto view =
+      std::shared_ptr<Buffer>(new Buffer(const_cast<uint8_t*>(data), size_bytes, Kind::kView));
   view->owner_ = std::move(owner);
   return view;
 }

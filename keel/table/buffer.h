@@ -25,8 +25,8 @@ class Buffer {
   // alive. Read-only: mutable_data() and Resize() are programming errors on
   // a view (they abort). This is how a native file read shares the page
   // cache instead of copying.
-  static std::shared_ptr<const Buffer> View(std::shared_ptr<const void> owner,
-                                            const uint8_t* data, int64_t size_bytes);
+  static std::shared_ptr<const Buffer> View(std::shared_ptr<const void> owner, const uint8_t* data,
+                                            int64_t size_bytes);
 
   ~Buffer();
   Buffer(const Buffer&) = delete;
@@ -61,7 +61,7 @@ class Buffer {
 
   uint8_t* data_;
   int64_t size_;
-  Kind kind_;  // kMapped: mmap'ed (large) rather than malloc'ed
+  Kind kind_;                          // kMapped: mmap'ed (large) rather than malloc'ed
   std::shared_ptr<const void> owner_;  // kView only
 };
 

@@ -33,8 +33,8 @@ using native_internal::kCodecNone;
 using native_internal::kCodecZstd;
 using native_internal::kFormatVersion;
 using native_internal::kHeaderBytes;
-using native_internal::kOldestReadableVersion;
 using native_internal::kMagic;
+using native_internal::kOldestReadableVersion;
 using native_internal::kTrailerBytes;
 
 // The tail read on Open; a footer that fits needs no second request.
@@ -97,8 +97,7 @@ class RangeSource {
   virtual Status Read(int64_t offset, int64_t length, uint8_t* dest) const = 0;
   // The same bytes as a buffer that may be shared (a view of a memory map)
   // rather than copied. Aligned at least as `offset` is modulo 16.
-  virtual StatusOr<std::shared_ptr<const Buffer>> ReadShared(int64_t offset,
-                                                             int64_t length) const {
+  virtual StatusOr<std::shared_ptr<const Buffer>> ReadShared(int64_t offset, int64_t length) const {
     std::shared_ptr<Buffer> bytes = Buffer::Allocate(length);
     KEEL_RETURN_IF_ERROR(Read(offset, length, bytes->mutable_data()));
     return std::shared_ptr<const Buffer>(std::move(bytes));
@@ -132,7 +131,8 @@ class LocalSource : public RangeSource {
     }
     source->size_ = st.st_size;
     if (source->size_ > 0) {
-      void* data = ::mmap(nullptr, static_cast<size_t>(source->size_), PROT_READ, MAP_SHARED, fd, 0);
+      void* data =
+          ::mmap(nullptr, static_cast<size_t>(source->size_), PROT_READ, MAP_SHARED, fd, 0);
       if (data == MAP_FAILED) return ErrnoToStatus(errno, path);
       source->mapping_ =
           std::make_shared<const FileMapping>(static_cast<const uint8_t*>(data), source->size_);
@@ -331,8 +331,8 @@ Status NativeFileReaderImpl::ReadFooter() {
     if (version < kOldestReadableVersion || version > kFormatVersion) {
       return absl::FailedPreconditionError(
           absl::StrCat(name_, ": native file format version ", version,
-                       " is not known to this build, which reads versions ",
-                       kOldestReadableVersion, " to ", kFormatVersion, "; use a newer keel"));
+                       " is not known to this build, which reads versions ", kOldestReadableVersion,
+                       " to ", kFormatVersion, "; use a newer keel"));
     }
   }
   version_ = LoadU32(head.data() + 4);
@@ -407,17 +407,17 @@ Status NativeFileReaderImpl::ParseFooter(std::string_view footer, int64_t data_e
     const int64_t rows = RowsInGroup(i % groups_);
     const Field& field = schema_.field(static_cast<int>(i / groups_));
     bool ok = c.offset >= kHeaderBytes && c.stored_bytes >= 0 &&
-              c.stored_bytes <= data_end - c.offset && c.null_count >= 0 &&
-              c.null_count <= rows && c.string_bytes >= 0 && c.string_bytes <= kMaxCount &&
+              c.stored_bytes <= data_end - c.offset && c.null_count >= 0 && c.null_count <= rows &&
+              c.string_bytes >= 0 && c.string_bytes <= kMaxCount &&
               (field.nullable || c.null_count == 0) &&
               (c.codec == kCodecZstd || c.codec == kCodecNone);
     if (ok && c.codec == kCodecNone) {
       // Sections are used in place: aligned, and exactly where the layout
       // puts them.
       ok = c.offset % native_internal::kAlignment == 0 &&
-           c.stored_bytes == native_internal::PlainChunkLayout(field.type, rows, c.null_count > 0,
-                                                               c.string_bytes)
-                                 .total;
+           c.stored_bytes ==
+               native_internal::PlainChunkLayout(field.type, rows, c.null_count > 0, c.string_bytes)
+                   .total;
     }
     if (!ok) {
       return Corrupt(
@@ -550,9 +550,9 @@ StatusOr<Table> NativeFileReaderImpl::Read(const std::vector<int>& columns, int 
       return;
     }
     if (info.codec == kCodecNone) {
-      status = DecodePlain(i, src, ranges[located[i].first].bytes,
-                           out.in_place ? &out.column : nullptr, out.values.get(), out.data.get(),
-                           out.in_place ? 0 : out.string_base[g]);
+      status =
+          DecodePlain(i, src, ranges[located[i].first].bytes, out.in_place ? &out.column : nullptr,
+                      out.values.get(), out.data.get(), out.in_place ? 0 : out.string_base[g]);
       return;
     }
     thread_local std::unique_ptr<ZSTD_DCtx, size_t (*)(ZSTD_DCtx*)> dctx(ZSTD_createDCtx(),
@@ -603,9 +603,9 @@ StatusOr<Table> NativeFileReaderImpl::Read(const std::vector<int>& columns, int 
       section(out.values->mutable_data() + first_row * width, rows * width, "values");
     }
     // Version 2 pads chunks to the alignment with zeros.
-    if (status.ok() && (static_cast<int64_t>(src.size()) >=
-                            (version_ == 1 ? 1 : native_internal::kAlignment) ||
-                        src.find_first_not_of('\0') != std::string_view::npos)) {
+    if (status.ok() &&
+        (static_cast<int64_t>(src.size()) >= (version_ == 1 ? 1 : native_internal::kAlignment) ||
+         src.find_first_not_of('\0') != std::string_view::npos)) {
       status = absl::DataLossError("bytes after the last frame");
     }
   });
@@ -679,7 +679,8 @@ Status NativeFileReaderImpl::DecodePlain(int64_t i, std::string_view src,
   if (in_place != nullptr) {
     // Views share the range's bytes (and through them the file's mapping).
     StatusOr<Column> column = Column::FromBuffers(
-        type, rows, info.null_count > 0 ? Buffer::View(owner, bitmap, layout.validity_bytes) : nullptr,
+        type, rows,
+        info.null_count > 0 ? Buffer::View(owner, bitmap, layout.validity_bytes) : nullptr,
         Buffer::View(owner, base + layout.values_offset, layout.values_bytes),
         type == DataType::kString
             ? Buffer::View(owner, base + layout.strings_offset, layout.strings_bytes)

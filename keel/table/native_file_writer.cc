@@ -1,7 +1,7 @@
 // Encoding of Keel's native columnar file: chunks compressed in parallel,
 // then header, chunks (column-major), footer and trailer back to back.
-#include <zlib.h>
 #include <xxhash.h>
+#include <zlib.h>
 #include <zstd.h>
 
 #include <algorithm>
@@ -276,9 +276,9 @@ struct EncodedFile {
 
 Status Encode(const Table& table, const NativeWriteOptions& options, EncodedFile* file) {
   if (options.row_group_rows < 0) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "native file: row_group_rows must be at least 1 (or 0 for the default), got ",
-        options.row_group_rows));
+    return absl::InvalidArgumentError(
+        absl::StrCat("native file: row_group_rows must be at least 1 (or 0 for the default), got ",
+                     options.row_group_rows));
   }
   if (options.zstd_level < ZSTD_minCLevel() || options.zstd_level > ZSTD_maxCLevel()) {
     return absl::InvalidArgumentError(absl::StrCat("native file: zstd_level must be in [",
@@ -401,8 +401,8 @@ Status Encode(const Table& table, const NativeWriteOptions& options, EncodedFile
 StatusOr<NativeCompression> ParseNativeCompression(std::string_view name) {
   if (name == "zstd") return NativeCompression::kZstd;
   if (name == "none") return NativeCompression::kNone;
-  return absl::InvalidArgumentError(absl::StrCat("unknown native file compression '",
-                                                 std::string(name), "': use zstd or none"));
+  return absl::InvalidArgumentError(
+      absl::StrCat("unknown native file compression '", std::string(name), "': use zstd or none"));
 }
 
 const char* NativeCompressionName(NativeCompression compression) {
@@ -433,10 +433,10 @@ StatusOr<std::string> EncodeNativeFile(const Table& table, const NativeWriteOpti
 Status WriteNativeFile(const Table& table, const std::string& path,
                        const NativeWriteOptions& options) {
   KEEL_ASSIGN_OR_RETURN(AtomicFileWriter writer, AtomicFileWriter::Create(path));
-  KEEL_RETURN_IF_ERROR(Annotate(
-      EncodeNativeFileTo(table, options,
-                         [&](std::string_view bytes) { return writer.Append(bytes); }),
-      path));
+  KEEL_RETURN_IF_ERROR(
+      Annotate(EncodeNativeFileTo(table, options,
+                                  [&](std::string_view bytes) { return writer.Append(bytes); }),
+               path));
   return writer.Commit();
 }
 

@@ -400,8 +400,7 @@ Row FittedPipeline::NewRow() const {
   return row;
 }
 
-Status FittedPipeline::TransformRow(Row* row) const {
-  Value* slots = row->slots_.data();
+Status FittedPipeline::CheckRowInputs(const Value* slots) const {
   for (int i : needed_inputs_) {
     const Value& v = slots[i];
     if (v.type != slot_types_[i] && v.valid) {
@@ -411,6 +410,12 @@ Status FittedPipeline::TransformRow(Row* row) const {
                        std::string(DataTypeName(v.type)), " value"));
     }
   }
+  return absl::OkStatus();
+}
+
+Status FittedPipeline::TransformRow(Row* row) const {
+  Value* slots = row->slots_.data();
+  KEEL_RETURN_IF_ERROR(CheckRowInputs(slots));
   for (const Binding& b : plan_) {
     if (b.k < 0) {
       KEEL_RETURN_IF_ERROR(steps_[b.step]->TransformJoint(slots, joint_slots_.data() + b.in_slot,
@@ -419,6 +424,46 @@ Status FittedPipeline::TransformRow(Row* row) const {
     }
     KEEL_RETURN_IF_ERROR(
         steps_[b.step]->TransformValue(b.k, slots[b.in_slot], slots + b.out_first));
+  }
+  return absl::OkStatus();
+}
+
+Status FittedPipeline::TransformRowSparse(Row* row,
+                                          std::vector<std::pair<int32_t, double>>* entries) const {
+  Value* slots = row->slots_.data();
+  KEEL_RETURN_IF_ERROR(CheckRowInputs(slots));
+  // Every step but the sparse ones (no later step reads their outputs).
+  for (const Binding& b : plan_) {
+    if (b.k < 0) {
+      KEEL_RETURN_IF_ERROR(steps_[b.step]->TransformJoint(slots, joint_slots_.data() + b.in_slot,
+                                                          joint_slots_.data() + b.out_first));
+    } else if (!steps_[b.step]->sparse()) {
+      KEEL_RETURN_IF_ERROR(
+          steps_[b.step]->TransformValue(b.k, slots[b.in_slot], slots + b.out_first));
+    }
+  }
+  entries->clear();
+  thread_local std::vector<std::pair<int32_t, double>> step_entries;
+  for (const OutputBlock& block : blocks_) {
+    if (block.step >= 0) {
+      // The sparse step's input value: the slot its binding reads.
+      const Value* in = nullptr;
+      for (const Binding& b : plan_) {
+        if (b.step == block.step && b.k == block.k) in = &slots[b.in_slot];
+      }
+      KEEL_RETURN_IF_ERROR(steps_[block.step]->TransformSparse(block.k, *in, &step_entries));
+      for (const auto& [j, v] : step_entries) entries->emplace_back(block.first + j, v);
+      continue;
+    }
+    const Value& v = slots[output_slots_[block.first]];
+    if (v.valid && v.type == DataType::kString) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "output column '", output_schema_.field(block.first).name,
+          "' is a string; the sparse output holds numbers only: encode it or drop it"));
+    }
+    // As AssembleSparse: null as NaN, bools and timestamps as numbers.
+    const double x = v.valid ? v.AsDouble() : std::nan("");
+    if (x != 0) entries->emplace_back(block.first, x);
   }
   return absl::OkStatus();
 }

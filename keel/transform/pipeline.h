@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "keel/base/status.h"
@@ -79,6 +80,14 @@ class FittedPipeline {
   int InputIndex(std::string_view name) const { return input_schema_.IndexOf(name); }
   Row NewRow() const;
   Status TransformRow(Row* row) const;
+  // The row path of a pipeline with sparse outputs: like TransformRow, but
+  // sparse steps write no output slots; instead `entries` gets the row's
+  // non-zero outputs as (output index, value), ascending, with the values
+  // TransformSparse gives that row (null as NaN). O(the row's non-zeros),
+  // not O(outputs), so a 2^18-slot hashing step costs what its terms cost.
+  // Allocation-free once `entries` has grown. Errors: as TransformRow, and
+  // InvalidArgument for a string output (as TransformSparse).
+  Status TransformRowSparse(Row* row, std::vector<std::pair<int32_t, double>>* entries) const;
 
   // Serialised form (format "keel.transform.pipeline", version 1): inputs,
   // remainder, each step's fitted state, outputs, warnings. Doubles round-trip
@@ -116,6 +125,8 @@ class FittedPipeline {
     int32_t width;
   };
 
+  // The row's needed inputs have their input's type (or are null).
+  Status CheckRowInputs(const Value* slots) const;
   // The needed inputs of `table`, type-checked (Transform's errors).
   StatusOr<Table> SelectNeeded(const Table& table) const;
   // The CSR output from `dense` (the dense outputs) and, per sparse step s,

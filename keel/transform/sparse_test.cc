@@ -1,6 +1,7 @@
 // SparseMatrix (CSR) and the pipeline's sparse path: TransformSparse gives
 // the same bits as the dense table path, FitTransform's CSR matches it, the
 // JSON round-trips, and the errors name the steps involved.
+#include <bit>
 #include <cmath>
 #include <cstring>
 #include <string>
@@ -126,6 +127,27 @@ TEST(SparsePipelineTest, SameBitsAsTheDensePath) {
   EXPECT_LT(sparse->nnz(), dense->num_rows() * dense->num_columns() / 4);
 
   testutil::ExpectRowPathMatchesTable(p, table);
+  // The sparse row path (serving) gives each row's CSR entries, bit for bit.
+  {
+    Row row = p.NewRow();
+    std::vector<int> index(table.num_columns());
+    for (int c = 0; c < table.num_columns(); ++c)
+      index[c] = p.InputIndex(table.schema().field(c).name);
+    std::vector<std::pair<int32_t, double>> entries;
+    for (int64_t i = 0; i < table.num_rows(); ++i) {
+      for (int c = 0; c < table.num_columns(); ++c) {
+        if (index[c] >= 0) row.Set(index[c], testutil::ValueAt(table.column(c), i));
+      }
+      ASSERT_TRUE(p.TransformRowSparse(&row, &entries).ok());
+      ASSERT_EQ(entries.size(), sparse->RowIndices(i).size()) << "row " << i;
+      for (size_t e = 0; e < entries.size(); ++e) {
+        EXPECT_EQ(entries[e].first, sparse->RowIndices(i)[e]) << "row " << i;
+        EXPECT_EQ(std::bit_cast<uint64_t>(entries[e].second),
+                  std::bit_cast<uint64_t>(sparse->RowValues(i)[e]))
+            << "row " << i;
+      }
+    }
+  }
   testutil::ExpectJsonRoundTrip(p, table);
   auto text = p.ToJsonString();
   ASSERT_TRUE(text.ok());
