@@ -345,10 +345,8 @@ class VocabularyTransform : public Transform {
       for (int64_t i = 0; i < docs; ++i) {
         if (column.IsNull(i)) continue;
         tok.ForEachTerm(column.StringAt(i), [&](std::string_view term) {
-          const absl::string_view key(term.data(), term.size());
-          auto it = stats.find(key);
-          if (it == stats.end()) it = stats.try_emplace(std::string(term)).first;
-          TermStats& t = it->second;
+          // One hash per term; the key string is made only for a new term.
+          TermStats& t = stats.try_emplace(absl::string_view(term.data(), term.size())).first->second;
           t.count += 1;
           if (t.last_doc != i) {
             t.last_doc = i;
