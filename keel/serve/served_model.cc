@@ -173,9 +173,7 @@ StatusOr<Table> ServedModel::ScoreModelInputs(const InputBatch& batch) const {
   }
   for (int64_t r = 0; r < rows; ++r) {
     if (pipeline != nullptr) {
-      for (int i = 0; i < batch.num_inputs(); ++i) {
-        if (input_slot_[i] >= 0) s.row.Set(input_slot_[i], batch.value(i, r));
-      }
+      SetRowInputs(batch, r, &s.row);
       Status transformed = pipeline->TransformRow(&s.row);
       if (!transformed.ok()) {
         return absl::InvalidArgumentError(
@@ -195,6 +193,12 @@ StatusOr<Table> ServedModel::ScoreModelInputs(const InputBatch& batch) const {
   return bundle_.ScoresToTable(s.scores);
 }
 
+void ServedModel::SetRowInputs(const InputBatch& batch, int64_t r, transform::Row* row) const {
+  for (int i = 0; i < batch.num_inputs(); ++i) {
+    if (input_slot_[i] >= 0) row->Set(input_slot_[i], batch.value(i, r));
+  }
+}
+
 StatusOr<Table> ServedModel::ScoreSparse(const InputBatch& batch, Scratch& s) const {
   // The model's features are every pipeline output, in order (keel train
   // refuses --features with sparse outputs), so an entry's output index is
@@ -208,9 +212,7 @@ StatusOr<Table> ServedModel::ScoreSparse(const InputBatch& batch, Scratch& s) co
   }
   transform::SparseMatrix::Builder x(cols);
   for (int64_t r = 0; r < batch.rows(); ++r) {
-    for (int i = 0; i < batch.num_inputs(); ++i) {
-      if (input_slot_[i] >= 0) s.row.Set(input_slot_[i], batch.value(i, r));
-    }
+    SetRowInputs(batch, r, &s.row);
     Status transformed = pipeline.TransformRowSparse(&s.row, &s.entries);
     if (!transformed.ok()) {
       return absl::InvalidArgumentError(

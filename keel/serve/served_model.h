@@ -113,6 +113,8 @@ class ServedModel {
 
   // Scores a batch over model_inputs_ (every input the pipeline reads).
   StatusOr<Table> ScoreModelInputs(const InputBatch& batch) const;
+  // Row `r` of `batch` into the pipeline's input slots of `row`.
+  void SetRowInputs(const InputBatch& batch, int64_t r, transform::Row* row) const;
   // The same for a pipeline with sparse outputs: each row's non-zeros
   // (TransformRowSparse) into one CSR matrix, scored by PredictSparse, so a
   // request costs its terms, not the width of a hashing step.

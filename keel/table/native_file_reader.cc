@@ -200,6 +200,12 @@ class StoreSource : public RangeSource {
   int64_t size_;
 };
 
+// DataLoss unless a chunk's bitmap has the nulls its footer entry records.
+Status CheckNullCount(int64_t in_bitmap, int64_t in_footer) {
+  if (in_bitmap == in_footer) return absl::OkStatus();
+  return absl::DataLossError("the validity bitmap disagrees with the footer's null count");
+}
+
 struct ChunkInfo {
   int64_t offset = 0;
   int64_t stored_bytes = 0;
@@ -574,10 +580,10 @@ StatusOr<Table> NativeFileReaderImpl::Read(const std::vector<int>& columns, int 
       validity[w].resize(static_cast<size_t>(bits::BytesForBits(rows)));
       section(reinterpret_cast<uint8_t*>(validity[w].data()), bits::BytesForBits(rows),
               "validity bitmap");
-      if (status.ok() &&
-          rows - bits::CountSet(reinterpret_cast<const uint8_t*>(validity[w].data()), 0, rows) !=
-              info.null_count) {
-        status = absl::DataLossError("the validity bitmap disagrees with the footer's null count");
+      if (status.ok()) {
+        status = CheckNullCount(
+            rows - bits::CountSet(reinterpret_cast<const uint8_t*>(validity[w].data()), 0, rows),
+            info.null_count);
       }
     }
     if (type == DataType::kString) {
@@ -686,14 +692,12 @@ Status NativeFileReaderImpl::DecodePlain(int64_t i, std::string_view src,
             ? Buffer::View(owner, base + layout.strings_offset, layout.strings_bytes)
             : nullptr);
     if (!column.ok()) return absl::DataLossError(column.status().message());
-    if (column->null_count() != info.null_count) {
-      return absl::DataLossError("the validity bitmap disagrees with the footer's null count");
-    }
+    KEEL_RETURN_IF_ERROR(CheckNullCount(column->null_count(), info.null_count));
     *in_place = *std::move(column);
     return absl::OkStatus();
   }
-  if (info.null_count > 0 && rows - bits::CountSet(bitmap, 0, rows) != info.null_count) {
-    return absl::DataLossError("the validity bitmap disagrees with the footer's null count");
+  if (info.null_count > 0) {
+    KEEL_RETURN_IF_ERROR(CheckNullCount(rows - bits::CountSet(bitmap, 0, rows), info.null_count));
   }
   // (Validity bits are copied afterwards, one chunk at a time: row groups
   // need not start on a byte boundary.)

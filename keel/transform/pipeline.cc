@@ -26,6 +26,14 @@ Status ReadsSparseOutput(std::string_view reader, std::string_view column,
       std::string(sparse_step), ", or set output: dense on it"));
 }
 
+// The sparse path's error for a string output column.
+Status StringOutputError(std::string_view column) {
+  return absl::InvalidArgumentError(absl::StrCat(
+      "output column '", std::string(column),
+      "' is a string; the sparse output holds numbers only: encode it (one_hot, ordinal, "
+      "hashing) or drop it (remainder: drop)"));
+}
+
 // Before fitting `t` on `current`: does its selector pick an output of an
 // earlier sparse step (`sparse`: field -> that step's label)? The selector
 // is resolved against the table as it would be with the sparse outputs.
@@ -167,8 +175,9 @@ StatusOr<FittedPipeline> FittedPipeline::Build(Schema input_schema, Remainder re
   struct Live {
     Field field;
     int slot;
-    int sparse_step = -1;  // the sparse step that wrote it, and its input k
+    int sparse_step = -1;  // the sparse step that wrote it, its input k
     int sparse_k = -1;
+    int sparse_in_slot = -1;  // and the slot that input is read from
   };
   std::vector<Live> live;
   std::vector<bool> touched(num_inputs, false);
@@ -206,7 +215,8 @@ StatusOr<FittedPipeline> FittedPipeline::Build(Schema input_schema, Remainder re
       }
       std::vector<Live> outs;
       for (const Field& f : step.OutputFields(k)) {
-        outs.push_back({f, static_cast<int>(p.slot_types_.size()), step.sparse() ? s : -1, k});
+        outs.push_back({f, static_cast<int>(p.slot_types_.size()), step.sparse() ? s : -1, k,
+                        step.sparse() ? b.in_slot : -1});
         p.slot_types_.push_back(f.type);
       }
       it = live.erase(it);
@@ -242,7 +252,7 @@ StatusOr<FittedPipeline> FittedPipeline::Build(Schema input_schema, Remainder re
         continue;
       }
     }
-    p.blocks_.push_back({l.sparse_step, l.sparse_k, column, 1});
+    p.blocks_.push_back({l.sparse_step, l.sparse_k, column, 1, l.sparse_in_slot});
   }
   for (int i = 0; i < num_inputs; ++i) {
     if (touched[i]) p.needed_inputs_.push_back(i);
@@ -341,12 +351,7 @@ StatusOr<SparseMatrix> FittedPipeline::AssembleSparse(
     }
     const Field& f = output_schema_.field(block.first);
     source[b] = &dense.column(dense.schema().IndexOf(f.name));
-    if (f.type == DataType::kString) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "output column '", f.name,
-          "' is a string; the sparse output holds numbers only: encode it (one_hot, ordinal, "
-          "hashing) or drop it (remainder: drop)"));
-    }
+    if (f.type == DataType::kString) return StringOutputError(f.name);
   }
   const int64_t rows = dense.num_rows();
   SparseMatrix::Builder out(output_schema_.num_fields());
@@ -413,19 +418,23 @@ Status FittedPipeline::CheckRowInputs(const Value* slots) const {
   return absl::OkStatus();
 }
 
-Status FittedPipeline::TransformRow(Row* row) const {
-  Value* slots = row->slots_.data();
-  KEEL_RETURN_IF_ERROR(CheckRowInputs(slots));
+Status FittedPipeline::RunPlan(Value* slots, bool skip_sparse) const {
   for (const Binding& b : plan_) {
     if (b.k < 0) {
       KEEL_RETURN_IF_ERROR(steps_[b.step]->TransformJoint(slots, joint_slots_.data() + b.in_slot,
                                                           joint_slots_.data() + b.out_first));
-      continue;
+    } else if (!skip_sparse || !steps_[b.step]->sparse()) {
+      KEEL_RETURN_IF_ERROR(
+          steps_[b.step]->TransformValue(b.k, slots[b.in_slot], slots + b.out_first));
     }
-    KEEL_RETURN_IF_ERROR(
-        steps_[b.step]->TransformValue(b.k, slots[b.in_slot], slots + b.out_first));
   }
   return absl::OkStatus();
+}
+
+Status FittedPipeline::TransformRow(Row* row) const {
+  Value* slots = row->slots_.data();
+  KEEL_RETURN_IF_ERROR(CheckRowInputs(slots));
+  return RunPlan(slots, /*skip_sparse=*/false);
 }
 
 Status FittedPipeline::TransformRowSparse(Row* row,
@@ -433,33 +442,19 @@ Status FittedPipeline::TransformRowSparse(Row* row,
   Value* slots = row->slots_.data();
   KEEL_RETURN_IF_ERROR(CheckRowInputs(slots));
   // Every step but the sparse ones (no later step reads their outputs).
-  for (const Binding& b : plan_) {
-    if (b.k < 0) {
-      KEEL_RETURN_IF_ERROR(steps_[b.step]->TransformJoint(slots, joint_slots_.data() + b.in_slot,
-                                                          joint_slots_.data() + b.out_first));
-    } else if (!steps_[b.step]->sparse()) {
-      KEEL_RETURN_IF_ERROR(
-          steps_[b.step]->TransformValue(b.k, slots[b.in_slot], slots + b.out_first));
-    }
-  }
+  KEEL_RETURN_IF_ERROR(RunPlan(slots, /*skip_sparse=*/true));
   entries->clear();
   thread_local std::vector<std::pair<int32_t, double>> step_entries;
   for (const OutputBlock& block : blocks_) {
     if (block.step >= 0) {
-      // The sparse step's input value: the slot its binding reads.
-      const Value* in = nullptr;
-      for (const Binding& b : plan_) {
-        if (b.step == block.step && b.k == block.k) in = &slots[b.in_slot];
-      }
-      KEEL_RETURN_IF_ERROR(steps_[block.step]->TransformSparse(block.k, *in, &step_entries));
+      KEEL_RETURN_IF_ERROR(
+          steps_[block.step]->TransformSparse(block.k, slots[block.in_slot], &step_entries));
       for (const auto& [j, v] : step_entries) entries->emplace_back(block.first + j, v);
       continue;
     }
     const Value& v = slots[output_slots_[block.first]];
     if (v.valid && v.type == DataType::kString) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "output column '", output_schema_.field(block.first).name,
-          "' is a string; the sparse output holds numbers only: encode it or drop it"));
+      return StringOutputError(output_schema_.field(block.first).name);
     }
     // As AssembleSparse: null as NaN, bools and timestamps as numbers.
     const double x = v.valid ? v.AsDouble() : std::nan("");

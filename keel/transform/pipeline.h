@@ -117,16 +117,21 @@ class FittedPipeline {
     int out_first;
   };
   // The sparse path's plan: output columns [first, first + width) are one
-  // dense output (step -1, width 1) or every output of a sparse step's input k.
+  // dense output (step -1, width 1) or every output of a sparse step's input
+  // k, read from slot in_slot (-1 for a dense output).
   struct OutputBlock {
     int step;
     int k;
     int32_t first;
     int32_t width;
+    int in_slot;
   };
 
   // The row's needed inputs have their input's type (or are null).
   Status CheckRowInputs(const Value* slots) const;
+  // Runs the row plan over `slots`; `skip_sparse` leaves out the sparse
+  // steps (whose outputs no later step reads).
+  Status RunPlan(Value* slots, bool skip_sparse) const;
   // The needed inputs of `table`, type-checked (Transform's errors).
   StatusOr<Table> SelectNeeded(const Table& table) const;
   // The CSR output from `dense` (the dense outputs) and, per sparse step s,
